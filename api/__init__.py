@@ -1,0 +1,1 @@
+"""FastAPI app: Segment-compatible ingest, admin API, health. Thin routes."""

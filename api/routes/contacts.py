@@ -1,0 +1,64 @@
+"""Admin API for contacts: profile, messages (with reasons), timeline."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query
+
+from api.deps import AdminDep, SessionDep
+from api.errors import ApiError
+from api.schemas import ContactPublic, JourneyRunPublic, MessagePublic, TimelineEntry
+from orkiestra.models import Contact
+from orkiestra.persistence import contacts, journeys, messages, timeline
+
+router = APIRouter(prefix="/v1/contacts", tags=["contacts"], dependencies=[AdminDep])
+
+
+def _contact_or_404(session: SessionDep, contact_id: str) -> Contact:
+    contact = contacts.get_contact(session, contact_id)
+    if contact is None:
+        raise ApiError(404, f"no contact with id {contact_id!r}; contacts appear after identify or track")
+    return contact
+
+
+@router.get("/{contact_id}", response_model=ContactPublic)
+def get_contact(contact_id: str, session: SessionDep) -> ContactPublic:
+    contact = _contact_or_404(session, contact_id)
+    traits = contact.traits or {}
+    runs = journeys.runs_for_contact(session, contact.id)
+    return ContactPublic(
+        id=contact.id,
+        email=contact.email,
+        phone=contact.phone,
+        timezone=contact.timezone,
+        first_name=contact.first_name,
+        last_name=contact.last_name,
+        traits=traits,
+        # Scoring, stages, segments and consents land with their own issues; until then a
+        # contact has the starting values rather than invented ones.
+        score=0,
+        stage="subscriber",
+        segments=[],
+        consents=[],
+        journeys=[JourneyRunPublic.model_validate(r, from_attributes=True) for r in runs],
+        created_at=contact.created_at,
+        last_seen_at=contact.last_seen_at,
+    )
+
+
+@router.get("/{contact_id}/messages", response_model=list[MessagePublic])
+def get_messages(
+    contact_id: str, session: SessionDep, limit: int = Query(200, ge=1, le=1000)
+) -> list[MessagePublic]:
+    contact = _contact_or_404(session, contact_id)
+    return [
+        MessagePublic.model_validate(m, from_attributes=True)
+        for m in messages.for_contact(session, contact.id, limit)
+    ]
+
+
+@router.get("/{contact_id}/timeline", response_model=list[TimelineEntry])
+def get_timeline(
+    contact_id: str, session: SessionDep, limit: int = Query(500, ge=1, le=5000)
+) -> list[TimelineEntry]:
+    contact = _contact_or_404(session, contact_id)
+    return [TimelineEntry(**entry) for entry in timeline.for_contact(session, contact.id, limit)]

@@ -1,0 +1,115 @@
+"""The `orkiestra` command: dev stack, API, worker, migrations."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from orkiestra.logging import configure_logging, get_logger
+from orkiestra.settings import InsecureDefaultsError, Settings
+
+app = typer.Typer(
+    help="orkiestra: marketing automation where every journey is Python code.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+log = get_logger("orkiestra.cli")
+
+
+def _settings() -> Settings:
+    try:
+        settings = Settings()
+    except InsecureDefaultsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    except ValueError as exc:
+        typer.echo(f"error: invalid ORKIESTRA_* setting: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    configure_logging(settings.resolved_log_format, settings.log_level)
+    return settings
+
+
+@app.command()
+def dev(
+    api_port: Annotated[int, typer.Option(help="port of the API")] = 8000,
+    temporal_port: Annotated[int, typer.Option(help="port of the embedded Temporal server")] = 7233,
+    ui_port: Annotated[int, typer.Option(help="port of the Temporal UI")] = 8233,
+    smtp_port: Annotated[int, typer.Option(help="port of the built-in mail catcher")] = 1025,
+    home: Annotated[Path, typer.Option(help="folder for the database, Temporal state and mail")] = Path(
+        ".orkiestra"
+    ),
+) -> None:
+    """Run everything on embedded defaults: Temporal dev server, SQLite, worker, API."""
+    from orkiestra.devstack import DevOptions, PortTaken, run_dev
+
+    configure_logging("console")
+    try:
+        code = run_dev(
+            DevOptions(
+                home=home,
+                api_port=api_port,
+                temporal_port=temporal_port,
+                ui_port=ui_port,
+                smtp_port=smtp_port,
+            )
+        )
+    except PortTaken as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    raise typer.Exit(code)
+
+
+@app.command()
+def api(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+) -> None:
+    """Run the API (ingest, admin, outbox dispatcher) against the configured services."""
+    import uvicorn
+
+    from api.main import create_app
+
+    settings = _settings()
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )
+
+
+@app.command()
+def worker() -> None:
+    """Run a Temporal worker for every journey and activity."""
+    from worker.main import run_worker
+
+    settings = _settings()
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await run_worker(settings, stop)
+
+    asyncio.run(main())
+
+
+@app.command()
+def migrate() -> None:
+    """Upgrade the database schema to the newest version (safe to run repeatedly)."""
+    from orkiestra.db import make_engine
+    from orkiestra.db import migrate as run_migrations
+
+    settings = _settings()
+    run_migrations(make_engine(settings.resolved_database_url))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,100 @@
+"""Pydantic models that cross the Temporal boundary (workflow, signal and activity inputs).
+
+They travel through `pydantic_data_converter`. Never put table rows here: pass ids and
+these public shapes, so a schema change in the database cannot break a running journey's
+history.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class EventPayload(BaseModel):
+    """One stored event as a journey sees it. `message_id` lets a journey drop repeats."""
+
+    message_id: str
+    type: str = "track"
+    name: str | None = None
+    contact_id: str
+    properties: dict[str, Any] = Field(default_factory=dict)
+    timestamp: datetime
+
+
+class JourneyStart(BaseModel):
+    journey: str
+    contact_id: str
+    event: EventPayload | None = None
+    key: str | None = None
+
+
+class ControlSignal(BaseModel):
+    """A support action on a running journey: pause, resume, exit or a named custom signal."""
+
+    action: Literal["pause", "resume", "exit", "custom"]
+    name: str | None = None
+    payload: dict[str, Any] = Field(default_factory=dict)
+    reason: str | None = None
+
+
+class JourneyOutcome(BaseModel):
+    status: Literal["completed", "converted", "exited"]
+    detail: str | None = None
+
+
+class JourneyEnd(BaseModel):
+    workflow_id: str
+    run_id: str
+    journey: str
+    contact_id: str
+    status: str
+    detail: str | None = None
+
+
+class JourneyState(BaseModel):
+    journey: str
+    contact_id: str
+    step: str
+    paused: bool
+    waiting_for: str | None = None
+    waiting_until: datetime | None = None
+    sends: int = 0
+    goal_reached: bool = False
+
+
+class ProfileRequest(BaseModel):
+    contact_id: str
+
+
+class Profile(BaseModel):
+    """Fresh contact data for branches, read through an activity (never stale)."""
+
+    contact_id: str
+    exists: bool = True
+    email: str | None = None
+    phone: str | None = None
+    timezone: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    traits: dict[str, Any] = Field(default_factory=dict)
+    segments: list[str] = Field(default_factory=list)
+
+
+class SendRequest(BaseModel):
+    idempotency_key: str
+    contact_id: str
+    channel: str
+    template: str
+    journey: str | None = None
+    workflow_id: str | None = None
+    context: dict[str, Any] = Field(default_factory=dict)
+
+
+class SendResult(BaseModel):
+    status: Literal["sent", "skipped", "failed"]
+    channel: str
+    reason: str | None = None
+    message_id: int | None = None

@@ -1,0 +1,1 @@
+"""All SQL lives here: routes, activities and the dispatcher call these functions."""

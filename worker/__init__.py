@@ -1,0 +1,1 @@
+"""The worker entry point and the one registry of workflows and activities."""

@@ -1,0 +1,53 @@
+"""Run a worker: the journeys and their activities on one task queue.
+
+Scale by starting more of these processes (one Python worker is bound by the GIL);
+they share the task queue and Temporal spreads the work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from orkiestra.db import make_engine, make_session_factory, migrate
+from orkiestra.logging import get_logger
+from orkiestra.settings import Settings
+from worker import registry
+from worker.temporal import connect, ensure_search_attributes
+
+log = get_logger(__name__)
+
+
+def build_worker(
+    client: Client,
+    deps: registry.Dependencies,
+    executor: ThreadPoolExecutor,
+    task_queue: str | None = None,
+) -> Worker:
+    return Worker(
+        client,
+        task_queue=task_queue or deps.settings.task_queue,
+        workflows=registry.workflows(),
+        activities=registry.activities(deps),
+        activity_executor=executor,
+        max_concurrent_activities=64,
+        max_concurrent_local_activities=64,
+    )
+
+
+async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    engine = make_engine(settings.resolved_database_url)
+    if settings.auto_migrate:
+        migrate(engine)
+    client = await connect(settings)
+    await ensure_search_attributes(client, settings.temporal_namespace)
+    deps = registry.Dependencies(settings=settings, sessions=make_session_factory(engine))
+    with ThreadPoolExecutor(max_workers=32, thread_name_prefix="activity") as executor:
+        worker = build_worker(client, deps, executor)
+        log.info("worker.started", task_queue=settings.task_queue, address=settings.temporal_address)
+        async with worker:
+            await (stop.wait() if stop else asyncio.Event().wait())
+    log.info("worker.stopped")
