@@ -111,5 +111,40 @@ def migrate() -> None:
     run_migrations(make_engine(settings.resolved_database_url))
 
 
+histories = typer.Typer(help="Recorded journey histories that CI replays against the code.")
+app.add_typer(histories, name="histories")
+
+
+@histories.command("record")
+def record_histories(
+    out: Annotated[Path | None, typer.Option(help="folder to write to (default tests/histories)")] = None,
+) -> None:
+    """Run every shipped journey in virtual time and save its histories for replay tests."""
+    from worker.histories import DEFAULT_DIR, record
+
+    configure_logging("console")
+    for path in asyncio.run(record(out or DEFAULT_DIR)):
+        typer.echo(f"recorded {path}")
+
+
+@histories.command("check")
+def check_histories(
+    folder: Annotated[Path | None, typer.Option(help="folder to read (default tests/histories)")] = None,
+) -> None:
+    """Replay every recorded history against the current code; exit 1 on a non-determinism."""
+    from worker.histories import DEFAULT_DIR, recorded, replay
+
+    configure_logging("console")
+    failed = 0
+    for path in recorded(folder or DEFAULT_DIR):
+        try:
+            asyncio.run(replay(path))
+            typer.echo(f"ok      {path.name}")
+        except Exception as exc:
+            failed += 1
+            typer.echo(f"BROKEN  {path.name}: {exc}", err=True)
+    raise typer.Exit(1 if failed else 0)
+
+
 if __name__ == "__main__":
     app()

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
@@ -16,9 +14,8 @@ from orkiestra.db import SessionFactory, make_engine, make_session_factory, migr
 from orkiestra.logging import configure_logging
 from orkiestra.settings import Settings
 from tests.support import IN_CI, SmtpSink, create_postgres_database, postgres_available
-from worker import registry
-from worker.main import build_worker
 from worker.temporal import bundled_binary, ensure_search_attributes
+from worker.testkit import JourneyTestKit, start_test_server
 
 configure_logging("console", "WARNING")
 
@@ -80,11 +77,7 @@ def sessions(settings: Settings) -> SessionFactory:
 
 @pytest.fixture(scope="session")
 async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=bundled_binary("temporal-test-server"),
-        data_converter=pydantic_data_converter,
-    )
-    await ensure_search_attributes(env.client, env.client.namespace)
+    env = await start_test_server()
     yield env
     await env.shutdown()
 
@@ -102,20 +95,8 @@ async def dev_server_env() -> AsyncIterator[WorkflowEnvironment]:
     await env.shutdown()
 
 
-class RunningWorker:
-    def __init__(self, env: WorkflowEnvironment, settings: Settings, sessions: SessionFactory) -> None:
-        self.env = env
-        self.client: Client = env.client
-        self.settings = settings
-        self.sessions = sessions
-
-
 @pytest.fixture
-async def journey_worker(
-    time_skipping_env: WorkflowEnvironment, settings: Settings, sessions: SessionFactory
-) -> AsyncIterator[RunningWorker]:
-    """The real worker registry on a fresh task queue of the time-skipping server."""
-    deps = registry.Dependencies(settings=settings, sessions=sessions)
-    with ThreadPoolExecutor(max_workers=8) as executor:
-        async with build_worker(time_skipping_env.client, deps, executor):
-            yield RunningWorker(time_skipping_env, settings, sessions)
+async def kit(time_skipping_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[JourneyTestKit]:
+    """The journey test kit on the shared time-skipping server, with a fresh task queue."""
+    async with JourneyTestKit.start(env=time_skipping_env, home=tmp_path) as journey_kit:
+        yield journey_kit

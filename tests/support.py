@@ -4,36 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import os
-import threading
 import time
 import uuid
 from collections.abc import Callable
-from email import message_from_bytes, policy
-from email.message import EmailMessage
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from aiosmtpd.controller import Controller
 
 from orkiestra.devstack import free_port
+from worker.testkit import MailSink
 
 T = TypeVar("T")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 POSTGRES_ADMIN_URL = os.environ.get("ORKIESTRA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 
-class SmtpSink:
+class SmtpSink(MailSink):
     """A real SMTP server (aiosmtpd) on loopback that keeps what it receives."""
 
     def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self._lock = threading.Lock()
+        super().__init__()
         self.controller = Controller(self, hostname="127.0.0.1", port=free_port())
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        msg = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
-        with self._lock:
-            self.messages.append(msg)  # type: ignore[arg-type]
-        return "250 OK"
 
     def start(self) -> SmtpSink:
         self.controller.start()
@@ -45,10 +36,6 @@ class SmtpSink:
     @property
     def port(self) -> int:
         return int(self.controller.port)
-
-    def to(self, address: str) -> list[EmailMessage]:
-        with self._lock:
-            return [m for m in self.messages if address in str(m["To"])]
 
 
 def wait_until(condition: Callable[[], T], timeout: float = 30.0, what: str = "condition") -> T:

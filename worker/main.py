@@ -33,7 +33,8 @@ def build_worker(
         workflows=registry.workflows(),
         activities=registry.activities(deps),
         activity_executor=executor,
-        max_concurrent_activities=64,
+        # Sync activities run on the executor's threads; never accept more than it can run.
+        max_concurrent_activities=executor._max_workers,
         max_concurrent_local_activities=64,
     )
 

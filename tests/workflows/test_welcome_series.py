@@ -1,130 +1,71 @@
-"""The welcome series in virtual time: five days of journey in seconds of wall time."""
+"""The welcome series in virtual time: five days of journey in about a second."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime, timedelta
-
-from orkiestra.contracts import EventPayload, JourneyState
-from orkiestra.db import transaction
-from orkiestra.persistence import contacts
-from tests.conftest import RunningWorker
-from tests.support import SmtpSink
-from worker.starter import signal_event, start_journey
+from orkiestra.contracts import JourneyState
+from worker.testkit import JourneyTestKit
 from workflows.welcome_series import WelcomeSeries
 
-
-def _event(contact_id: str, name: str, **props: object) -> EventPayload:
-    return EventPayload(
-        message_id=str(uuid.uuid4()),
-        name=name,
-        contact_id=contact_id,
-        properties=dict(props),
-        timestamp=datetime.now(UTC),
-    )
+ALL = ["welcome", "tips", "first_order_incentive"]
 
 
-def _seed_contact(worker: RunningWorker, first_name: str = "Ala") -> tuple[str, str]:
-    cid = f"user-{uuid.uuid4().hex[:8]}"
-    email = f"{cid}@example.com"
-    with transaction(worker.sessions) as session:
-        contacts.apply_traits(session, cid, {"email": email, "firstName": first_name}, {}, datetime.now(UTC))
-    return cid, email
-
-
-def _subjects(smtp: SmtpSink, email: str) -> list[str]:
-    return [str(m["Subject"]) for m in smtp.to(email)]
-
-
-async def test_full_series_sends_three_emails_over_five_days(journey_worker: RunningWorker, smtp: SmtpSink):
-    cid, email = _seed_contact(journey_worker)
-    handle = await start_journey(
-        journey_worker.client,
-        WelcomeSeries.spec,
-        _event(cid, "Signed Up"),
-        journey_worker.settings.task_queue,
-    )
-    outcome = await handle.result()
+async def test_full_series_sends_three_emails_over_five_days(kit: JourneyTestKit):
+    cid = kit.seed_contact(email="ala@example.com", firstName="Ala")
+    run = await kit.enrol(WelcomeSeries, cid)
+    outcome = await run.result()
     assert outcome.status == "completed"
-    assert _subjects(smtp, email) == [
-        "Welcome, Ala!",
-        "Three tips to get started",
-        "10% off your first order",
-    ]
-    assert "Hi Ala" in smtp.to(email)[0].get_body(("plain",)).get_content()
+    assert kit.sent_templates(cid) == ALL
+    subjects = [str(m["Subject"]) for m in kit.mail.to("ala@example.com")]
+    assert subjects == ["Welcome, Ala!", "Three tips to get started", "10% off your first order"]
+    assert "Hi Ala" in kit.mail.to("ala@example.com")[0].get_body(("plain",)).get_content()
 
 
-async def test_order_before_day_five_ends_journey_without_incentive(
-    journey_worker: RunningWorker, smtp: SmtpSink
-):
-    cid, email = _seed_contact(journey_worker)
-    env_client = journey_worker.client
-    handle = await start_journey(
-        env_client, WelcomeSeries.spec, _event(cid, "Signed Up"), journey_worker.settings.task_queue
-    )
-    # Let virtual time pass to day 3 (after the tips email), then order.
-    state = await handle.query("state", result_type=JourneyState)
-    assert state.contact_id == cid
-    await journey_worker.env.sleep(timedelta(days=3))
-    await signal_event(env_client, handle.id, _event(cid, "Order Completed", total=120))
-    outcome = await handle.result()
-    assert outcome.status == "converted"
-    assert _subjects(smtp, email) == ["Welcome, Ala!", "Three tips to get started"]
+async def test_order_after_tips_ends_journey_without_incentive(kit: JourneyTestKit):
+    cid = kit.seed_contact(email="ala@example.com")
+    run = await kit.enrol(WelcomeSeries, cid)
+    await kit.skip(days=3)
+    state = await run.query("state", result_type=JourneyState)
+    assert state.step == "wait-incentive"
+    assert state.waiting_until is not None
+    await kit.send_event(run, cid, "Order Completed", total=120)
+    assert (await run.result()).status == "converted"
+    assert kit.sent_templates(cid) == ["welcome", "tips"]
 
 
-async def test_order_right_after_signup_stops_before_tips(journey_worker: RunningWorker, smtp: SmtpSink):
-    cid, email = _seed_contact(journey_worker)
-    handle = await start_journey(
-        journey_worker.client,
-        WelcomeSeries.spec,
-        _event(cid, "Signed Up"),
-        journey_worker.settings.task_queue,
-    )
-    await signal_event(journey_worker.client, handle.id, _event(cid, "Order Completed"))
-    outcome = await handle.result()
-    assert outcome.status == "converted"
-    assert _subjects(smtp, email) == ["Welcome, Ala!"]
+async def test_order_right_after_signup_stops_before_tips(kit: JourneyTestKit):
+    cid = kit.seed_contact(email="ala@example.com")
+    run = await kit.enrol(WelcomeSeries, cid)
+    await kit.send_event(run, cid, "Order Completed")
+    assert (await run.result()).status == "converted"
+    assert kit.sent_templates(cid) == ["welcome"]
 
 
-async def test_second_signup_signals_the_running_journey_instead_of_starting_another(
-    journey_worker: RunningWorker, smtp: SmtpSink
-):
-    cid, email = _seed_contact(journey_worker)
-    first = await start_journey(
-        journey_worker.client,
-        WelcomeSeries.spec,
-        _event(cid, "Signed Up"),
-        journey_worker.settings.task_queue,
-    )
-    second = await start_journey(
-        journey_worker.client,
-        WelcomeSeries.spec,
-        _event(cid, "Signed Up"),
-        journey_worker.settings.task_queue,
-    )
+async def test_second_signup_signals_the_running_journey_instead_of_starting_another(kit: JourneyTestKit):
+    cid = kit.seed_contact(email="ala@example.com")
+    first = await kit.enrol(WelcomeSeries, cid)
+    second = await kit.enrol(WelcomeSeries, cid)
     assert first.result_run_id == second.result_run_id
     await second.result()
-    assert len(smtp.to(email)) == 3
+    assert len(kit.mail.to("ala@example.com")) == 3
 
 
-async def test_contact_without_email_is_recorded_as_missing_address(
-    journey_worker: RunningWorker, smtp: SmtpSink
-):
-    from orkiestra.persistence import messages
+async def test_support_exit_ends_the_journey_and_nothing_more_is_sent(kit: JourneyTestKit):
+    from orkiestra.contracts import ControlSignal
+    from worker.starter import signal_control
 
-    cid = f"anon-{uuid.uuid4().hex[:8]}"
-    handle = await start_journey(
-        journey_worker.client,
-        WelcomeSeries.spec,
-        _event(cid, "Signed Up"),
-        journey_worker.settings.task_queue,
-    )
-    await handle.result()
-    with journey_worker.sessions() as session:
-        rows = messages.for_contact(session, cid)
-    assert {(m.template, m.status, m.reason) for m in rows} == {
-        ("welcome", "skipped", "missing_address"),
-        ("tips", "skipped", "missing_address"),
-        ("first_order_incentive", "skipped", "missing_address"),
+    cid = kit.seed_contact(email="ala@example.com")
+    run = await kit.enrol(WelcomeSeries, cid)
+    await kit.skip(days=1)
+    await signal_control(kit.client, run.id, ControlSignal(action="exit", reason="asked by phone"))
+    outcome = await run.result()
+    assert (outcome.status, outcome.detail) == ("exited", "asked by phone")
+    assert kit.sent_templates(cid) == ["welcome"]
+
+
+async def test_contact_without_email_is_recorded_as_missing_address(kit: JourneyTestKit):
+    run = await kit.enrol(WelcomeSeries, "anonymous-1")
+    await run.result()
+    assert {(m.template, m.status, m.reason) for m in kit.messages("anonymous-1")} == {
+        (t, "skipped", "missing_address") for t in ALL
     }
-    assert smtp.messages == []
+    assert kit.mail.messages == []
