@@ -97,6 +97,8 @@ class MessagingActivities:
         message_id, done, contact = await asyncio.to_thread(self._prepare, request)
         if done is not None:
             return done
+        if request.holdout:
+            return await self._record(request, message_id, "skipped", "holdout")
         if request.channel != "email":
             return await self._record(
                 request,

@@ -29,6 +29,11 @@ class JourneyStart(BaseModel):
     contact_id: str
     event: EventPayload | None = None
     key: str | None = None
+    # Carried across continue-as-new so a long journey resumes where it was.
+    resume: dict[str, Any] | None = None
+    seen_message_ids: list[str] = Field(default_factory=list)
+    sends: int = 0
+    paused: bool = False
 
 
 class ControlSignal(BaseModel):
@@ -63,6 +68,8 @@ class JourneyState(BaseModel):
     waiting_until: datetime | None = None
     sends: int = 0
     goal_reached: bool = False
+    holdout: bool = False
+    variants: dict[str, str] = Field(default_factory=dict)
 
 
 class ProfileRequest(BaseModel):
@@ -91,10 +98,30 @@ class SendRequest(BaseModel):
     journey: str | None = None
     workflow_id: str | None = None
     context: dict[str, Any] = Field(default_factory=dict)
+    purpose: Literal["marketing", "transactional"] = "marketing"
+    priority: int = 5
+    # Holdout contacts are followed for conversion but never messaged: record, don't send.
+    holdout: bool = False
 
 
 class SendResult(BaseModel):
-    status: Literal["sent", "skipped", "failed"]
+    status: Literal["sent", "skipped", "failed", "deferred"]
     channel: str
     reason: str | None = None
     message_id: int | None = None
+    # For `deferred` (quiet hours): when the send may be tried again.
+    retry_at: datetime | None = None
+
+
+class LocalTimeRequest(BaseModel):
+    contact_id: str
+    now: datetime
+    hour: int
+    minute: int = 0
+    weekdays: list[int] | None = None
+
+
+class ScanRequest(BaseModel):
+    """Input of the daily scan that turns dates and inactivity into events."""
+
+    day: datetime

@@ -7,6 +7,7 @@ they share the task queue and Temporal spreads the work.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from temporalio.client import Client
@@ -26,11 +27,12 @@ def build_worker(
     deps: registry.Dependencies,
     executor: ThreadPoolExecutor,
     task_queue: str | None = None,
+    extra_workflows: Sequence[type] = (),
 ) -> Worker:
     return Worker(
         client,
         task_queue=task_queue or deps.settings.task_queue,
-        workflows=registry.workflows(),
+        workflows=[*registry.workflows(), *extra_workflows],
         activities=registry.activities(deps),
         activity_executor=executor,
         # Sync activities run on the executor's threads; never accept more than it can run.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from activities.clock import ClockActivities
 from activities.contacts import ContactActivities
 from activities.email import SmtpEmailProvider
 from activities.messaging import MessagingActivities
@@ -32,4 +33,10 @@ def activities(deps: Dependencies) -> list[Any]:
         TemplateRenderer(deps.settings.templates_dir),
         SmtpEmailProvider(deps.settings),
     )
-    return [contacts.load_profile, contacts.record_journey_end, messaging.send_message]
+    clock = ClockActivities(deps.sessions)
+    return [
+        contacts.load_profile,
+        contacts.record_journey_end,
+        clock.next_local_time,
+        messaging.send_message,
+    ]

@@ -96,9 +96,16 @@ class JourneyTestKit:
     @classmethod
     @contextlib.asynccontextmanager
     async def start(
-        cls, env: WorkflowEnvironment | None = None, home: Path | None = None, **settings: Any
+        cls,
+        env: WorkflowEnvironment | None = None,
+        home: Path | None = None,
+        journeys: tuple[type[Journey], ...] = (),
+        **settings: Any,
     ) -> AsyncIterator[JourneyTestKit]:
-        """Run a worker on a fresh task queue; starts its own test server unless given one."""
+        """Run a worker on a fresh task queue; starts its own test server unless given one.
+
+        `journeys` adds journeys that are not (yet) in the catalog, e.g. the one under test.
+        """
         own_env = env is None
         environment = env or await start_test_server()
         with contextlib.ExitStack() as stack:
@@ -119,7 +126,7 @@ class JourneyTestKit:
             deps = registry.Dependencies(settings=config, sessions=sessions)
             try:
                 with ThreadPoolExecutor(max_workers=8) as executor:
-                    async with build_worker(environment.client, deps, executor):
+                    async with build_worker(environment.client, deps, executor, extra_workflows=journeys):
                         yield cls(environment, config, sessions, sink)
             finally:
                 engine.dispose()

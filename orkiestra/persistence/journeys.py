@@ -12,6 +12,13 @@ from orkiestra.persistence.dialect import insert_for
 
 
 def record_start(session: Session, workflow_id: str, run_id: str, journey: str, contact_id: str) -> None:
+    """Record a run the dispatcher started; a signal to an already-recorded active run
+    (possibly continued-as-new under a newer run id) adds nothing."""
+    active = session.execute(
+        select(JourneyRun.run_id).where(JourneyRun.workflow_id == workflow_id, JourneyRun.status == "active")
+    ).first()
+    if active is not None:
+        return
     session.execute(
         insert_for(session, JourneyRun)
         .values(

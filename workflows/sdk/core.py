@@ -1,21 +1,17 @@
-"""The `Journey` base class and the `@journey` decorator.
-
-A journey is a Temporal workflow whose `run` reads like the seed's description of it.
-The base class owns everything the author should not have to think about: de-duplicating
-events by `messageId`, goals that end the journey during any wait, support signals
-(pause, resume, exit), idempotency keys for sends, and recording how the run ended.
+"""The heart of every journey: state, signals, waits, goals and how a run ends.
 
 Signal handlers only record state; all decisions happen in `run`, so a bad signal can
-never fail the workflow.
+never fail the workflow. Events are de-duplicated by `messageId`, because Temporal only
+de-duplicates retries of one start call, not two deliveries of the same event.
 """
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, ClassVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from orkiestra.contracts import (
@@ -25,16 +21,12 @@ with workflow.unsafe.imports_passed_through():
         JourneyOutcome,
         JourneyStart,
         JourneyState,
-        Profile,
-        ProfileRequest,
-        SendRequest,
-        SendResult,
     )
-    from workflows.sdk.spec import JourneySpec, Trigger
+    from workflows.sdk.spec import JourneySpec
 
-SEND_TIMEOUT = timedelta(minutes=2)
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+SEEN_CARRIED = 2000  # message ids carried over continue-as-new for de-duplication
 
 
 class JourneyEnded(Exception):
@@ -46,33 +38,38 @@ class JourneyEnded(Exception):
         self.detail = detail
 
 
-class Journey:
-    """Base class of every journey. Subclass it and decorate with `@journey(...)`."""
-
+class JourneyCore:
     spec: ClassVar[JourneySpec]
 
     @workflow.init
     def __init__(self, start: JourneyStart) -> None:
         self.start = start
         self._inbox: list[EventPayload] = []
-        self._seen: set[str] = set()
+        self._seen: set[str] = set(start.seen_message_ids)
+        self._seen_order: list[str] = list(start.seen_message_ids)
         self._goal_event: EventPayload | None = None
         self._exit_reason: str | None = None
-        self._paused = False
-        self._custom: list[ControlSignal] = []
+        self._paused = start.paused
+        self._signals: list[ControlSignal] = []
         self._step = "started"
         self._waiting_for: str | None = None
         self._waiting_until = None
-        self._sends = 0
+        self._sends = start.sends
+        self._variants: dict[str, str] = {}
+        self.holdout = self.spec.in_holdout(start.contact_id)
         if start.event is not None:
-            self._seen.add(start.event.message_id)
+            self._remember(start.event.message_id)
+
+    def _remember(self, message_id: str) -> None:
+        self._seen.add(message_id)
+        self._seen_order.append(message_id)
 
     # ----- signals and queries: record only -------------------------------------------
     @workflow.signal(name="event")
     def _on_event(self, event: EventPayload) -> None:
         if event.message_id in self._seen:
             return
-        self._seen.add(event.message_id)
+        self._remember(event.message_id)
         self._inbox.append(event)
         if self.spec.goal and event.name == self.spec.goal and self._goal_event is None:
             self._goal_event = event
@@ -88,7 +85,7 @@ class Journey:
         elif signal.action == "exit":
             self._exit_reason = signal.reason or "exited by support"
         else:
-            self._custom.append(signal)
+            self._signals.append(signal)
 
     @workflow.query(name="state")
     def _state(self) -> JourneyState:
@@ -101,9 +98,11 @@ class Journey:
             waiting_until=self._waiting_until,
             sends=self._sends,
             goal_reached=self._goal_event is not None,
+            holdout=self.holdout,
+            variants=dict(self._variants),
         )
 
-    # ----- the authoring API ---------------------------------------------------------
+    # ----- flow -------------------------------------------------------------------------
     @property
     def contact_id(self) -> str:
         return self.start.contact_id
@@ -127,16 +126,19 @@ class Journey:
     ) -> bool:
         """Sleep durably. Returns True when the goal arrived (now or earlier): stop then."""
         delay = duration or timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
-        await self._wait_until(lambda: False, delay, waiting_for=None)
-        await self._checkpoint()
+        if delay > timedelta(0):
+            await self._wait_until(lambda: False, delay, waiting_for=None)
+        await self._checkpoint(end_on_goal=False)
         return self.converted
 
     async def wait_for(self, event: str, timeout: timedelta) -> EventPayload | None:
         """Wait for `event` from this contact; the event, or None on time-out or goal."""
         if event not in self.spec.interesting_events:
-            raise ValueError(
+            raise ApplicationError(
                 f"journey {self.spec.name!r} waits for {event!r} but does not list it; "
-                f"add it to @journey(listens=[...]) so the dispatcher routes it here"
+                f"add it to @journey(listens=[...]) so the dispatcher routes it here",
+                type="JourneyDefinitionError",
+                non_retryable=True,
             )
         mark = len(self._inbox)
 
@@ -144,54 +146,24 @@ class Journey:
             return next((e for e in self._inbox[mark:] if e.name == event), None)
 
         await self._wait_until(lambda: arrived() is not None, timeout, waiting_for=event)
-        await self._checkpoint()
+        await self._checkpoint(end_on_goal=False)
         return arrived()
 
-    async def profile(self) -> Profile:
-        """The contact's current profile, read through an activity (never stale)."""
-        return await workflow.execute_activity(
-            "load_profile",
-            ProfileRequest(contact_id=self.contact_id),
-            result_type=Profile,
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY,
-        )
+    async def wait_for_signal(self, name: str, timeout: timedelta) -> dict[str, Any] | None:
+        """Wait for a custom support signal `name` (sent through the admin API)."""
+        mark = len(self._signals)
 
-    async def send(self, channel: str, template: str, context: dict[str, Any] | None = None) -> SendResult:
-        """Send through the one messaging path (policy, template, idempotent provider call).
+        def arrived() -> ControlSignal | None:
+            return next((s for s in self._signals[mark:] if s.name == name), None)
 
-        The idempotency key is this run's first execution id plus a step counter, so an
-        activity retry or a replay can never produce a second message.
-        """
-        await self._checkpoint()
-        self._sends += 1
-        info = workflow.info()
-        ctx = {"journey": self.spec.name}
-        if self.start.event is not None:
-            ctx["event"] = self.start.event.properties
-        ctx.update(context or {})
-        request = SendRequest(
-            idempotency_key=f"{info.workflow_id}/{info.first_execution_run_id}/{self._sends}",
-            contact_id=self.contact_id,
-            channel=channel,
-            template=template,
-            journey=self.spec.name,
-            workflow_id=info.workflow_id,
-            context=ctx,
-        )
-        result = await workflow.execute_local_activity(
-            "send_message",
-            request,
-            result_type=SendResult,
-            start_to_close_timeout=SEND_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY,
-        )
-        workflow.logger.info(
-            "journey.message.%s",
-            result.status,
-            extra={"contact_id": self.contact_id, "journey": self.spec.name, "template": template},
-        )
-        return result
+        await self._wait_until(lambda: arrived() is not None, timeout, waiting_for=f"signal:{name}")
+        await self._checkpoint(end_on_goal=False)
+        got = arrived()
+        return got.payload if got is not None else None
+
+    def events(self, name: str | None = None) -> list[EventPayload]:
+        """Events this run received so far (after its trigger), optionally of one name."""
+        return [e for e in self._inbox if name is None or e.name == name]
 
     # ----- internals -------------------------------------------------------------------
     async def _wait_until(
@@ -210,15 +182,15 @@ class Journey:
             self._waiting_for = None
             self._waiting_until = None
 
-    async def _checkpoint(self) -> None:
-        """Stop here while paused; end the run on an exit request or a reached goal."""
+    async def _checkpoint(self, end_on_goal: bool = True) -> None:
+        """Stop here while paused; end the run on an exit request (or a reached goal)."""
         if self._paused:
             self._waiting_for = "resume"
             await workflow.wait_condition(lambda: not self._paused or self._exit_reason is not None)
             self._waiting_for = None
         if self._exit_reason is not None:
             raise JourneyEnded("exited", self._exit_reason)
-        if self.converted:
+        if end_on_goal and self.converted:
             raise JourneyEnded("converted", self.spec.goal)
 
     async def _execute(
@@ -235,7 +207,7 @@ class Journey:
             "record_journey_end",
             JourneyEnd(
                 workflow_id=info.workflow_id,
-                run_id=info.run_id,
+                run_id=info.first_execution_run_id,
                 journey=self.spec.name,
                 contact_id=self.contact_id,
                 status=outcome.status,
@@ -245,53 +217,3 @@ class Journey:
             retry_policy=ACTIVITY_RETRY,
         )
         return outcome
-
-
-def journey(
-    *,
-    trigger: str | Trigger | list[str | Trigger],
-    goal: str | None = None,
-    exits: list[str] | tuple[str, ...] = (),
-    listens: list[str] | tuple[str, ...] = (),
-    reentry: timedelta | bool = False,
-    name: str | None = None,
-) -> Callable[[type[Journey]], type[Journey]]:
-    """Turn a `Journey` subclass with `async def run(self, start)` into a Temporal workflow.
-
-    `reentry`: False = once per contact ever, True = every trigger after the last run
-    ended, a timedelta = only after that cool-down. At most one run per contact (and key)
-    is ever active.
-    """
-    triggers = trigger if isinstance(trigger, list) else [trigger]
-
-    def wrap(cls: type[Journey]) -> type[Journey]:
-        body = cls.__dict__.get("run")
-        if body is None or not asyncio.iscoroutinefunction(body):
-            raise TypeError(f"{cls.__name__} must define `async def run(self, start)`")
-        spec = JourneySpec(
-            name=name or _kebab(cls.__name__),
-            triggers=tuple(t if isinstance(t, Trigger) else Trigger(event=t) for t in triggers),
-            goal=goal,
-            exits=tuple(exits),
-            listens=tuple(listens),
-            reentry=reentry,
-            description=(cls.__doc__ or "").strip().split("\n")[0],
-        )
-
-        async def run(self, start: JourneyStart) -> JourneyOutcome:  # type: ignore[no-untyped-def]
-            return await self._execute(body, start)
-
-        run.__module__ = cls.__module__
-        run.__qualname__ = f"{cls.__name__}.run"
-        run.__doc__ = body.__doc__
-        cls.run = workflow.run(run)  # type: ignore[attr-defined]
-        cls.spec = spec
-        cls._journey_body = body  # type: ignore[attr-defined]
-        return workflow.defn(name=spec.name)(cls)
-
-    return wrap
-
-
-def _kebab(name: str) -> str:
-    out = [("-" + c.lower()) if c.isupper() and i else c.lower() for i, c in enumerate(name)]
-    return "".join(out)
