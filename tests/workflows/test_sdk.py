@@ -8,6 +8,7 @@ import pytest
 from temporalio.client import WorkflowFailureError
 
 from orkiestra.contracts import ControlSignal, JourneyState
+from tests.support import async_wait_until
 from tests.workflows.sample_journeys import (
     ContinueJourney,
     FallbackJourney,
@@ -54,6 +55,7 @@ def _contacts_in(journey, holdout: bool) -> str:  # type: ignore[no-untyped-def]
 async def test_holdout_contacts_get_no_message_but_count_as_converted(sample_kit: JourneyTestKit):
     cid = sample_kit.seed_contact(_contacts_in(HoldoutJourney, holdout=True), email="h@example.com")
     run = await sample_kit.enrol(HoldoutJourney, cid)
+    await async_wait_until(lambda: sample_kit.messages(cid), what="the holdout send to be recorded")
     await sample_kit.send_event(run, cid, "Order Completed")
     assert (await run.result()).status == "converted"
     [message] = sample_kit.messages(cid)
