@@ -11,7 +11,7 @@ from temporalio.client import Client
 
 from api import errors
 from api.dispatcher import Dispatcher, interesting_events
-from api.routes import contacts, devmail, health, ingest, journeys
+from api.routes import contacts, devmail, health, ingest, journey_control, journeys
 from api.state import AppState
 from orkiestra import __version__
 from orkiestra.db import make_engine, make_session_factory, migrate
@@ -69,6 +69,6 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
         description="Marketing automation where every journey is Python code on Temporal.",
     )
     errors.install(app)
-    for module in (health, ingest, contacts, journeys, devmail):
+    for module in (health, ingest, contacts, journeys, journey_control, devmail):
         app.include_router(module.router)
     return app

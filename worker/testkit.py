@@ -28,14 +28,16 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from temporalio.client import WorkflowHandle
+from sqlmodel import select
+from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from orkiestra.contracts import EventPayload
+from orkiestra.contracts import EventPayload, JourneyOutcome, JourneyState
 from orkiestra.db import SessionFactory, make_engine, make_session_factory, migrate, transaction
 from orkiestra.devstack import free_port
-from orkiestra.models import Message
+from orkiestra.models import JourneyRun, Message
 from orkiestra.persistence import contacts, messages
 from orkiestra.settings import Settings
 from worker import registry
@@ -92,6 +94,7 @@ class JourneyTestKit:
         self.settings = settings
         self.sessions = sessions
         self.mail = mail
+        self._enrolled: set[str] = set()
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -127,11 +130,29 @@ class JourneyTestKit:
             try:
                 with ThreadPoolExecutor(max_workers=8) as executor:
                     async with build_worker(environment.client, deps, executor, extra_workflows=journeys):
-                        yield cls(environment, config, sessions, sink)
+                        kit = cls(environment, config, sessions, sink)
+                        try:
+                            yield kit
+                        finally:
+                            await kit._terminate_leftovers()
             finally:
                 engine.dispose()
                 if own_env:
                     await environment.shutdown()
+
+    async def _terminate_leftovers(self) -> None:
+        """Runs still open when a test ends would hold the shared test server's clock
+        (their timers fire with no worker left); end them."""
+        with self.sessions() as session:
+            ids = {
+                r.workflow_id for r in session.exec(select(JourneyRun).where(JourneyRun.status == "active"))
+            }
+        ids |= self._enrolled
+        for workflow_id in ids:
+            with contextlib.suppress(RPCError):
+                handle = self.client.get_workflow_handle(workflow_id)
+                if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
+                    await handle.terminate("test finished")
 
     def seed_contact(self, contact_id: str | None = None, **traits: Any) -> str:
         """Create a contact from identify-style traits (`email`, `firstName`, custom ones)."""
@@ -161,10 +182,27 @@ class JourneyTestKit:
         """Start `journey` for the contact as the dispatcher would, on its trigger event."""
         name = trigger or journey.spec.triggers[0].event
         event = self.event(contact_id, name, **properties)
-        return await start_journey(self.client, journey.spec, event, self.settings.task_queue, key)
+        handle = await start_journey(self.client, journey.spec, event, self.settings.task_queue, key)
+        self._enrolled.add(handle.id)
+        return handle
 
     async def send_event(self, run: WorkflowHandle, contact_id: str, name: str, **properties: Any) -> None:
         await signal_event(self.client, run.id, self.event(contact_id, name, **properties))
+
+    async def result(self, workflow_id: str, max_steps: int = 1000) -> JourneyOutcome:
+        """Run virtual time forward until a run the kit did not start itself (e.g. one the
+        dispatcher started) finishes, jumping from one of its waits to the next."""
+        handle = self.client.get_workflow_handle(workflow_id, result_type=JourneyOutcome)
+        for _ in range(max_steps):
+            if (await handle.describe()).status != WorkflowExecutionStatus.RUNNING:
+                return await handle.result()
+            state = await handle.query("state", result_type=JourneyState)
+            now = await self.env.get_current_time()
+            step = timedelta(minutes=1)
+            if state.waiting_until is not None and state.waiting_until > now:
+                step = state.waiting_until - now + timedelta(seconds=1)
+            await self.env.sleep(step)
+        raise TimeoutError(f"{workflow_id} still running after {max_steps} virtual steps")
 
     async def skip(self, duration: timedelta | None = None, **kwargs: float) -> None:
         """Move virtual time forward (timers that fall due fire on the way)."""

@@ -61,16 +61,12 @@ def record_end(
     )
 
 
-def active_runs(session: Session, contact_id: str, journeys: list[str]) -> list[JourneyRun]:
-    return list(
-        session.execute(
-            select(JourneyRun).where(
-                JourneyRun.contact_id == contact_id,
-                JourneyRun.journey.in_(journeys),
-                JourneyRun.status == "active",
-            )
-        ).scalars()
-    )
+def active_runs(session: Session, contact_id: str, journeys: list[str] | None = None) -> list[JourneyRun]:
+    """The contact's active runs, of the named journeys or of all when `journeys` is None."""
+    query = select(JourneyRun).where(JourneyRun.contact_id == contact_id, JourneyRun.status == "active")
+    if journeys is not None:
+        query = query.where(JourneyRun.journey.in_(journeys))
+    return list(session.execute(query).scalars())
 
 
 def last_run(session: Session, workflow_id: str) -> JourneyRun | None:

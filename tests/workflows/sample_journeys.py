@@ -9,7 +9,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from orkiestra.contracts import JourneyStart
-    from workflows.sdk import Journey, journey
+    from workflows.sdk import Journey, Trigger, journey
 
 
 @journey(trigger="Test Wait For", listens=["Email Opened"], name="test-wait-for")
@@ -77,7 +77,14 @@ class ContinueJourney(Journey):
             await self.continue_as_new({"done": done + 1})
 
 
+@journey(trigger=Trigger("Order Placed", key="order_id"), reentry=True, name="test-keyed")
+class KeyedJourney(Journey):
+    async def run(self, start: JourneyStart) -> None:
+        await self.wait(days=1)
+
+
 SAMPLES = (
+    KeyedJourney,
     WaitForJourney,
     UndeclaredWaitJourney,
     HoldoutJourney,

@@ -155,6 +155,7 @@ async def test_continue_as_new_keeps_going_without_duplicate_keys(sample_kit: Jo
         if len(sample_kit.messages(cid)) == 3:
             break
         await sample_kit.skip(days=7)
+    await sample_kit.result(run.id)
     final = await sample_kit.client.get_workflow_handle(run.id).describe()
     assert final.run_id != run.result_run_id  # a later run in the chain
     messages = sample_kit.messages(cid)

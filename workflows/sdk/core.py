@@ -51,6 +51,7 @@ class JourneyCore:
         self._exit_reason: str | None = None
         self._paused = start.paused
         self._signals: list[ControlSignal] = []
+        self._consumed: set[int] = set()
         self._step = "started"
         self._waiting_for: str | None = None
         self._waiting_until = None
@@ -150,16 +151,21 @@ class JourneyCore:
         return arrived()
 
     async def wait_for_signal(self, name: str, timeout: timedelta) -> dict[str, Any] | None:
-        """Wait for a custom support signal `name` (sent through the admin API)."""
-        mark = len(self._signals)
+        """Wait for a custom support signal `name` (sent through the admin API) and consume
+        it; one that arrived earlier and was not consumed yet counts."""
 
-        def arrived() -> ControlSignal | None:
-            return next((s for s in self._signals[mark:] if s.name == name), None)
+        def pending() -> int | None:
+            return next(
+                (i for i, s in enumerate(self._signals) if s.name == name and i not in self._consumed), None
+            )
 
-        await self._wait_until(lambda: arrived() is not None, timeout, waiting_for=f"signal:{name}")
+        await self._wait_until(lambda: pending() is not None, timeout, waiting_for=f"signal:{name}")
         await self._checkpoint(end_on_goal=False)
-        got = arrived()
-        return got.payload if got is not None else None
+        index = pending()
+        if index is None:
+            return None
+        self._consumed.add(index)
+        return self._signals[index].payload
 
     def events(self, name: str | None = None) -> list[EventPayload]:
         """Events this run received so far (after its trigger), optionally of one name."""

@@ -83,7 +83,9 @@ class JourneySpec:
 
     def trigger_for(self, name: str | None, properties: Mapping[str, Any]) -> Trigger | None:
         if name == MANUAL_ENROLMENT:
-            return Trigger(MANUAL_ENROLMENT, key=None) if properties.get("journey") == self.name else None
+            if properties.get("journey") != self.name:
+                return None
+            return Trigger(MANUAL_ENROLMENT, key="key" if properties.get("key") is not None else None)
         return next((t for t in self.triggers if t.matches(name, properties)), None)
 
     def workflow_id(self, contact_id: str, key: str | None = None) -> str:
