@@ -75,7 +75,8 @@ def migrate(engine: Engine) -> None:
             connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
         cfg = alembic_config(str(engine.url))
         cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "head")
+        # "heads": parallel branches of migrations (merged later) all apply.
+        command.upgrade(cfg, "heads")
     log.info("db.migrated", dialect=engine.dialect.name)
 
 
