@@ -65,13 +65,15 @@ class Dispatcher:
         self._loop = asyncio.get_running_loop()
         log.info("dispatcher.started", owner=self.owner)
         while not stop.is_set():
+            # Clear before draining, not after: a notify() that lands while a batch is
+            # being routed must wake the next wait instead of being wiped out.
+            self._wake.clear()
             try:
                 handled = await self.drain_once()
             except Exception:  # keep dispatching whatever one batch did
                 log.exception("dispatcher.batch.failed")
                 handled = 0
             if handled < self.settings.dispatcher_batch_size:
-                self._wake.clear()
                 waiters = [
                     asyncio.ensure_future(self._wake.wait()),
                     asyncio.ensure_future(stop.wait()),
@@ -120,9 +122,11 @@ class Dispatcher:
                 except Exception as exc:  # Temporal down or refusing: keep the rows, retry later
                     await asyncio.to_thread(self._back_off, events[i:], f"{type(exc).__name__}: {exc}")
                     log.warning(
-                        "dispatcher.temporal.unavailable",
+                        "dispatcher.route.failed",
                         contact_id=event.contact_id,
+                        error_type=type(exc).__name__,
                         error=str(exc),
+                        exc_info=not isinstance(exc, RPCError),
                         pending=len(events) - i,
                     )
                     break
@@ -133,7 +137,7 @@ class Dispatcher:
         with transaction(self.sessions) as session:
             for event in events:
                 delay = min(timedelta(seconds=2 ** min(event.attempts, 6)), MAX_BACKOFF)
-                outbox.retry_later(session, event.outbox_id, error, delay)
+                outbox.retry_later(session, event.outbox_id, self.owner, error, delay)
 
     async def route(self, event: ClaimedEvent) -> None:
         payload = EventPayload(
@@ -215,5 +219,5 @@ class Dispatcher:
                 "journey.signalled",
                 journey=journey,
                 contact_id=payload.contact_id,
-                event=payload.name,
+                event_name=payload.name,
             )

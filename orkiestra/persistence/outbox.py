@@ -2,8 +2,12 @@
 
 A dispatcher claims a batch by writing its lease (owner + time) on rows that are due.
 On PostgreSQL the candidate rows are locked with `FOR UPDATE SKIP LOCKED`, so two
-dispatchers never claim the same row; on SQLite the single writer lock gives the same.
-Delivered rows are deleted; failed ones get a back-off and wait for the next attempt.
+dispatchers never claim the same row. On SQLite the candidate SELECT runs before the
+write lock is taken, so two dispatchers can pick the same ids; the claiming UPDATE
+therefore re-checks that each row is still due and only the rows it actually updated
+(RETURNING) count as claimed. Delivered rows are deleted; failed ones get a back-off and
+wait for the next attempt. Completing and backing off only touch rows the caller still
+holds, so a dispatcher whose lease ran out cannot undo another one's claim.
 """
 
 from __future__ import annotations
@@ -41,11 +45,17 @@ def claim(session: Session, owner: str, limit: int, lease: timedelta) -> list[Cl
     ids = list(session.execute(candidates).scalars())
     if not ids:
         return []
-    session.execute(
-        update(OutboxEntry)
-        .where(OutboxEntry.id.in_(ids))
-        .values(lease_owner=owner, available_at=now + lease, attempts=OutboxEntry.attempts + 1)
+    ids = list(
+        session.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.id.in_(ids), OutboxEntry.available_at <= now)
+            .values(lease_owner=owner, available_at=now + lease, attempts=OutboxEntry.attempts + 1)
+            .returning(OutboxEntry.id)
+            .execution_options(synchronize_session=False)
+        ).scalars()
     )
+    if not ids:
+        return []
     rows = session.execute(
         select(OutboxEntry.id, OutboxEntry.attempts, Event)
         .join(Event, Event.id == OutboxEntry.event_id)
@@ -75,10 +85,10 @@ def complete(session: Session, outbox_ids: list[int], owner: str) -> None:
         )
 
 
-def retry_later(session: Session, outbox_id: int, error: str, delay: timedelta) -> None:
+def retry_later(session: Session, outbox_id: int, owner: str, error: str, delay: timedelta) -> None:
     session.execute(
         update(OutboxEntry)
-        .where(OutboxEntry.id == outbox_id)
+        .where(OutboxEntry.id == outbox_id, OutboxEntry.lease_owner == owner)
         .values(available_at=datetime.now(UTC) + delay, lease_owner=None, last_error=error[:2000])
     )
 
