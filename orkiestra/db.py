@@ -8,8 +8,9 @@ to call from several processes at once (PostgreSQL takes an advisory lock).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +29,23 @@ log = get_logger(__name__)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite's own transaction handling would BEGIN lazily (deferred) before the first
+    # write; we emit BEGIN ourselves (see _sqlite_begin) so writers can ask for IMMEDIATE.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    """Writers take the write lock up front (BEGIN IMMEDIATE): a deferred transaction that
+    reads and then writes can fail at once with "database is locked" when another process
+    wrote in between, without the busy timeout ever applying."""
+    immediate = connection.get_execution_options().get("sqlite_immediate", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_engine(url: str) -> Engine:
@@ -43,6 +55,8 @@ def make_engine(url: str) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=8)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        engine._orkiestra_write_lock = threading.Lock()  # type: ignore[attr-defined]
         return engine
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
@@ -56,8 +70,16 @@ def make_session_factory(engine: Engine) -> SessionFactory:
 
 @contextmanager
 def transaction(factory: SessionFactory) -> Iterator[Session]:
-    """A session whose work commits together or not at all."""
-    with factory() as session, session.begin():
+    """A session whose work commits together or not at all.
+
+    On SQLite the threads of one process queue on an in-process lock instead of
+    busy-waiting on the file lock, and the transaction starts IMMEDIATE (see above).
+    """
+    engine = factory.kw["bind"]
+    lock = getattr(engine, "_orkiestra_write_lock", None)
+    with lock if lock is not None else nullcontext(), factory() as session, session.begin():
+        if lock is not None:
+            session.connection(execution_options={"sqlite_immediate": True})
         yield session
 
 
