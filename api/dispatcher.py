@@ -153,6 +153,11 @@ class Dispatcher:
             trigger = spec.trigger_for(event.name, event.properties)
             if trigger is not None:
                 await self._start_or_signal(spec, trigger, payload)
+                # A keyed journey whose goal (or exit, or wait_for) is also its trigger, e.g.
+                # replenishment: a new order starts its own run and must reach the older
+                # ones too. The new run drops the repeat by messageId.
+                if trigger.key is not None and event.name in (spec.goal, *spec.exits, *spec.listens):
+                    listeners.append(spec)
             elif event.name in spec.interesting_events:
                 listeners.append(spec)
         if listeners:

@@ -10,6 +10,8 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from orkiestra.segment import CALL_TYPES
+
 
 class ApiError(Exception):
     def __init__(self, status: int, message: str, **extra: Any) -> None:
@@ -35,7 +37,7 @@ def describe_validation(errors: list[Any], prefix: str = "") -> list[dict[str, s
     out = []
     for err in errors:
         # Discriminated unions add the variant name ('track') to the path; drop it.
-        loc = tuple(p for p in err["loc"] if p not in ("identify", "track", "page"))
+        loc = tuple(p for p in err["loc"] if p not in CALL_TYPES)
         field = _loc(loc)
         out.append({"field": f"{prefix}{field}" if prefix else field, "message": err["msg"]})
     return out

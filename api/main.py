@@ -11,7 +11,22 @@ from temporalio.client import Client
 
 from api import errors
 from api.dispatcher import Dispatcher, interesting_events
-from api.routes import contacts, devmail, health, ingest, journey_control, journeys
+from api.routes import (
+    consents,
+    contacts,
+    crm_webhooks,
+    devmail,
+    health,
+    inbox,
+    ingest,
+    journey_control,
+    journeys,
+    preferences,
+    privacy,
+    sales,
+    tracking,
+    webhooks,
+)
 from api.state import AppState
 from orkiestra import __version__
 from orkiestra.db import make_engine, make_session_factory, migrate
@@ -70,5 +85,11 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
     )
     errors.install(app)
     for module in (health, ingest, contacts, journeys, journey_control, devmail):
+        app.include_router(module.router)
+    # Issue 4 (engagement): preference center, tracking, provider feedback, GDPR, inbox.
+    for module in (consents, preferences, tracking, webhooks, privacy, inbox):
+        app.include_router(module.router)
+    # Issue 5 (sales hand-off): owners, leads, tasks, CRM webhooks.
+    for module in (sales, crm_webhooks):
         app.include_router(module.router)
     return app

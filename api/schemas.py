@@ -39,11 +39,17 @@ class MessagePublic(BaseModel):
     channel: str
     template: str
     journey: str | None
+    purpose: str = "marketing"
+    priority: int = 5
     status: str
     reason: str | None
     to_address: str | None
     subject: str | None
     error: str | None
+    provider: str | None = None
+    attempts: int = 0
+    # For `deferred` (quiet hours): when the journey sends it again.
+    retry_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
 

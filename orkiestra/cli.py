@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from orkiestra.logging import configure_logging, get_logger
+from orkiestra.scoring.cli import scoring_app
 from orkiestra.settings import InsecureDefaultsError, Settings
 
 app = typer.Typer(
@@ -111,6 +112,32 @@ def migrate() -> None:
     run_migrations(make_engine(settings.resolved_database_url))
 
 
+app.add_typer(scoring_app, name="scoring")
+
+
+@app.command()
+def journeys(
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
+) -> None:
+    """List every shipped journey: triggers, goal and live counts from the database."""
+    import json
+
+    from orkiestra import journey_table
+    from orkiestra.db import make_engine, make_session_factory
+    from orkiestra.db import migrate as run_migrations
+    from orkiestra.persistence.journeys import counts_by_journey
+    from workflows.catalog import journey_specs
+
+    settings = _settings()
+    engine = make_engine(settings.resolved_database_url)
+    if settings.auto_migrate:
+        run_migrations(engine)
+    with make_session_factory(engine)() as session:
+        table = journey_table.rows(journey_specs(), counts_by_journey(session))
+    engine.dispose()
+    typer.echo(json.dumps(table, indent=1) if as_json else journey_table.render(table))
+
+
 histories = typer.Typer(help="Recorded journey histories that CI replays against the code.")
 app.add_typer(histories, name="histories")
 
@@ -118,13 +145,29 @@ app.add_typer(histories, name="histories")
 @histories.command("record")
 def record_histories(
     out: Annotated[Path | None, typer.Option(help="folder to write to (default tests/histories)")] = None,
+    journey: Annotated[
+        list[str] | None, typer.Option(help="only this journey (repeatable); default: every one")
+    ] = None,
 ) -> None:
-    """Run every shipped journey in virtual time and save its histories for replay tests."""
+    """Run shipped journeys in virtual time and save their histories for replay tests.
+
+    Existing files are never overwritten: a recording whose shape is new is saved next to
+    them (`name.scenario.v2.json`), so runs started before a change keep being replayed.
+    """
     from worker.histories import DEFAULT_DIR, record
+    from workflows.catalog import JOURNEYS
 
     configure_logging("console")
-    for path in asyncio.run(record(out or DEFAULT_DIR)):
+    chosen = [j for j in JOURNEYS if not journey or j.spec.name in journey]
+    unknown = set(journey or ()) - {j.spec.name for j in JOURNEYS}
+    if unknown:
+        typer.echo(f"error: no journey named {', '.join(sorted(unknown))}", err=True)
+        raise typer.Exit(2)
+    written = asyncio.run(record(out or DEFAULT_DIR, chosen))
+    for path in written:
         typer.echo(f"recorded {path}")
+    if not written:
+        typer.echo("no new histories: every recording matches one already kept")
 
 
 @histories.command("check")

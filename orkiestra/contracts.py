@@ -99,9 +99,13 @@ class SendRequest(BaseModel):
     workflow_id: str | None = None
     context: dict[str, Any] = Field(default_factory=dict)
     purpose: Literal["marketing", "transactional"] = "marketing"
+    # Higher wins when sends compete for the last frequency-cap slot (see orkiestra/policy).
     priority: int = 5
     # Holdout contacts are followed for conversion but never messaged: record, don't send.
     holdout: bool = False
+    # The journey's clock (workflow.now()): quiet hours and cap windows follow it, so they
+    # hold in virtual time too. None (callers outside a journey) means the wall clock.
+    now: datetime | None = None
 
 
 class SendResult(BaseModel):
@@ -125,3 +129,48 @@ class ScanRequest(BaseModel):
     """Input of the daily scan that turns dates and inactivity into events."""
 
     day: datetime
+
+
+class ScanResult(BaseModel):
+    """What one day's scan stored: new events per kind (repeats of the day add none)."""
+
+    day: str
+    date_events: int = 0
+    inactivity_events: int = 0
+    stored: int = 0
+
+
+class CategoriesRequest(BaseModel):
+    """The categories a contact bought most, read from their past `event`s."""
+
+    contact_id: str
+    event: str = "Order Completed"
+    limit: int = 3
+
+
+class OrderIntervalRequest(BaseModel):
+    """How often a contact orders, from the timestamps of their past `event`s."""
+
+    contact_id: str
+    event: str = "Order Completed"
+    # The order that started the run, counted even if it is not stored yet.
+    current: EventPayload | None = None
+    min_orders: int = 3
+
+
+class OrderInterval(BaseModel):
+    """The median gap between consecutive orders; None when there are too few orders."""
+
+    orders: int
+    median_days: float | None = None
+
+
+class ContentQuery(BaseModel):
+    """Ask the content library for templates by tag (see orkiestra/content.py)."""
+
+    channel: str | None = "email"
+    topic: str | None = None
+    stage: str | None = None
+    industry: str | None = None
+    exclude: list[str] = Field(default_factory=list)
+    limit: int = 10

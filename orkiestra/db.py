@@ -8,6 +8,7 @@ to call from several processes at once (PostgreSQL takes an advisory lock).
 
 from __future__ import annotations
 
+import fcntl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -90,9 +91,28 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+_MIGRATING = threading.Lock()  # Alembic's context is process-global: one migration at a time
+
+
+@contextmanager
+def _sqlite_file_lock(engine: Engine) -> Iterator[None]:
+    """Processes migrating one SQLite file (a separately started api and worker) take turns."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate-lock", "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def migrate(engine: Engine) -> None:
-    """Upgrade the schema to the newest revision (idempotent, concurrency-safe)."""
-    with engine.begin() as connection:
+    """Upgrade the schema to the newest revision (idempotent, concurrency-safe: a thread
+    lock, a file lock on SQLite and an advisory lock on PostgreSQL)."""
+    with _MIGRATING, _sqlite_file_lock(engine), engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
         cfg = alembic_config(str(engine.url))

@@ -39,9 +39,14 @@ class SegmentCall(BaseModel):
     @field_validator("timestamp")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
-        return value
+        try:
+            return value.astimezone(UTC)
+        except OverflowError as exc:  # e.g. 9999-12-31T23:59:59-14:00 is past year 9999 in UTC
+            raise ValueError("timestamp is out of range") from exc
 
     @model_validator(mode="after")
     def _needs_an_id(self) -> SegmentCall:
@@ -103,7 +108,49 @@ class PageCall(SegmentCall):
         return props
 
 
-AnyCall = Annotated[IdentifyCall | TrackCall | PageCall, Field(discriminator="type")]
+class ScreenCall(PageCall):
+    """A mobile app's page view."""
+
+    type: Literal["screen"] = "screen"  # type: ignore[assignment]
+
+
+def _id_text(value: Any) -> Any:
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+class GroupCall(SegmentCall):
+    """Ties the contact to a company/account. Stored as an event; groups have no table yet."""
+
+    type: Literal["group"] = "group"
+    groupId: Id
+    traits: dict[str, Any] = Field(default_factory=dict)
+
+    _group_id_as_text = field_validator("groupId", mode="before")(_id_text)
+
+    @property
+    def event_properties(self) -> dict[str, Any]:
+        return {"groupId": self.groupId, "traits": self.traits}
+
+
+class AliasCall(SegmentCall):
+    """Merges `previousId` (usually an anonymous id) into `userId`, like identify with both."""
+
+    type: Literal["alias"] = "alias"
+    userId: Id
+    previousId: Id
+
+    _previous_id_as_text = field_validator("previousId", mode="before")(_id_text)
+
+    @property
+    def event_properties(self) -> dict[str, Any]:
+        return {"previousId": self.previousId}
+
+
+# Segment's SDKs put every call type in one batch; refusing one type would lose the batch.
+AnyCall = Annotated[
+    IdentifyCall | TrackCall | PageCall | ScreenCall | GroupCall | AliasCall, Field(discriminator="type")
+]
+CALL_TYPES = ("identify", "track", "page", "screen", "group", "alias")
 
 
 class BatchRequest(BaseModel):

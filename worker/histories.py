@@ -13,6 +13,7 @@ import json
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -20,12 +21,25 @@ from temporalio.worker import Replayer
 
 from orkiestra.logging import get_logger
 from worker import registry
+from worker.history_scenarios import SCENARIOS
+from worker.sales_team import seed_sales_team
 from worker.testkit import JourneyTestKit
 from workflows.catalog import JOURNEYS
 from workflows.sdk import Journey
 
+_SHAPE_EVENTS = frozenset(
+    {
+        "TIMER_STARTED",
+        "TIMER_CANCELED",
+        "WORKFLOW_EXECUTION_COMPLETED",
+        "WORKFLOW_EXECUTION_FAILED",
+        "WORKFLOW_EXECUTION_CONTINUED_AS_NEW",
+    }
+)
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "tests" / "histories"
 log = get_logger(__name__)
+# Data a journey needs before it can run its normal path (e.g. owners to hand leads to).
+SETUP = {"lead-sla": seed_sales_team}
 
 
 async def _record_one(kit: JourneyTestKit, journey: type[Journey], scenario: str) -> WorkflowHistory:
@@ -36,12 +50,51 @@ async def _record_one(kit: JourneyTestKit, journey: type[Journey], scenario: str
     if trigger.key:
         props[trigger.key] = "key-1"
         key = "key-1"
+    if journey.spec.name in SETUP:
+        SETUP[journey.spec.name](kit.sessions)
+    if journey.spec.name in SCENARIOS:
+        props.update(await SCENARIOS[journey.spec.name](kit, cid))
     run = await kit.enrol(journey, cid, trigger.event, key=key, **props)
     if scenario == "converted" and journey.spec.goal:
         await kit.skip(timedelta(hours=1))
         await kit.send_event(run, cid, journey.spec.goal)
     await run.result()
     return await run.fetch_history()
+
+
+def signature(history: dict[str, Any]) -> list[str]:
+    """What a history commits to, step by step: timers, activities, markers (patches
+    included) and how it ended. Two recordings of unchanged code have the same one."""
+    shape = []
+    for event in history["events"]:
+        kind = event["eventType"].removeprefix("EVENT_TYPE_")
+        if kind == "ACTIVITY_TASK_SCHEDULED":
+            shape.append(f"activity:{event['activityTaskScheduledEventAttributes']['activityType']['name']}")
+        elif kind == "MARKER_RECORDED":
+            marker = event["markerRecordedEventAttributes"]
+            detail = (
+                json.dumps(marker.get("details", {}), sort_keys=True)
+                if marker["markerName"] == "core_patch"
+                else ""
+            )
+            shape.append(f"marker:{marker['markerName']}{detail}")
+        elif kind in _SHAPE_EVENTS:
+            shape.append(kind)
+    return shape
+
+
+def _destination(out: Path, journey: str, scenario: str, history: dict[str, Any]) -> Path | None:
+    """Where to save a new recording: never over an older one (runs started before a
+    change must keep replaying), nowhere when an existing file already has its shape."""
+    existing = sorted(out.glob(f"{journey}.{scenario}.json")) + sorted(
+        out.glob(f"{journey}.{scenario}.v*.json")
+    )
+    shape = signature(history)
+    if any(signature(json.loads(p.read_text())) == shape for p in existing):
+        return None
+    if not existing:
+        return out / f"{journey}.{scenario}.json"
+    return out / f"{journey}.{scenario}.v{len(existing) + 1}.json"
 
 
 async def record(out: Path = DEFAULT_DIR, journeys: Sequence[type[Journey]] = JOURNEYS) -> list[Path]:
@@ -52,9 +105,12 @@ async def record(out: Path = DEFAULT_DIR, journeys: Sequence[type[Journey]] = JO
         for journey in journeys:
             scenarios = ["completed"] + (["converted"] if journey.spec.goal else [])
             for scenario in scenarios:
-                history = await _record_one(kit, journey, scenario)
-                path = out / f"{journey.spec.name}.{scenario}.json"
-                path.write_text(json.dumps(json.loads(history.to_json()), indent=1) + "\n")
+                history = json.loads((await _record_one(kit, journey, scenario)).to_json())
+                path = _destination(out, journey.spec.name, scenario, history)
+                if path is None:
+                    log.info("histories.unchanged", journey=journey.spec.name, scenario=scenario)
+                    continue
+                path.write_text(json.dumps(history, indent=1) + "\n")
                 written.append(path)
                 log.info("histories.recorded", journey=journey.spec.name, file=str(path))
     return written

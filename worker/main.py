@@ -17,6 +17,8 @@ from orkiestra.db import make_engine, make_session_factory, migrate
 from orkiestra.logging import get_logger
 from orkiestra.settings import Settings
 from worker import registry
+from worker.schedules import ensure_daily_scan
+from worker.scoring_schedule import ensure_scoring_schedule
 from worker.temporal import connect, ensure_search_attributes
 
 log = get_logger(__name__)
@@ -47,6 +49,9 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
         migrate(engine)
     client = await connect(settings)
     await ensure_search_attributes(client, settings.temporal_namespace)
+    # Here, not in build_worker: tests build workers too and must not get the schedule.
+    await ensure_daily_scan(client, settings)
+    await ensure_scoring_schedule(client, settings)
     deps = registry.Dependencies(settings=settings, sessions=make_session_factory(engine))
     with ThreadPoolExecutor(max_workers=32, thread_name_prefix="activity") as executor:
         worker = build_worker(client, deps, executor)

@@ -2,9 +2,9 @@
 
     async with JourneyTestKit.start() as kit:
         contact = kit.seed_contact(email="ala@example.com", firstName="Ala")
-        run = await kit.start(WelcomeSeries, contact, "Signed Up")
+        run = await kit.enrol(WelcomeSeries, contact, "Signed Up")
         await kit.skip(days=3)
-        await kit.event(run, contact, "Order Completed")
+        await kit.send_event(run, contact, "Order Completed")
         assert (await run.result()).status == "converted"
         assert kit.sent_templates(contact) == ["welcome", "tips"]
 
@@ -39,6 +39,8 @@ from orkiestra.db import SessionFactory, make_engine, make_session_factory, migr
 from orkiestra.devstack import free_port
 from orkiestra.models import JourneyRun, Message
 from orkiestra.persistence import contacts, messages
+from orkiestra.persistence.ingest import store_calls
+from orkiestra.segment import TrackCall
 from orkiestra.settings import Settings
 from worker import registry
 from worker.main import build_worker
@@ -161,8 +163,22 @@ class JourneyTestKit:
             contacts.apply_traits(session, cid, traits, {}, datetime.now(UTC))
         return cid
 
+    def seed_event(self, contact_id: str, name: str, /, at: datetime | None = None, **properties: Any) -> str:
+        """Store a past event (earlier orders, say) through the real ingest path, as history
+        for journeys and activities that read it. It is not routed to any journey."""
+        call = TrackCall(
+            userId=contact_id, event=name, properties=properties, timestamp=at or datetime.now(UTC)
+        )
+        with transaction(self.sessions) as session:
+            store_calls(session, [call], frozenset())
+        return str(call.messageId)
+
+    async def now(self) -> datetime:
+        """The test server's virtual time: what `workflow.now()` says in the journeys."""
+        return await self.env.get_current_time()
+
     @staticmethod
-    def event(contact_id: str, name: str, **properties: Any) -> EventPayload:
+    def event(contact_id: str, name: str, /, **properties: Any) -> EventPayload:
         return EventPayload(
             message_id=str(uuid.uuid4()),
             name=name,
@@ -176,6 +192,7 @@ class JourneyTestKit:
         journey: type[Journey],
         contact_id: str,
         trigger: str | None = None,
+        /,
         key: str | None = None,
         **properties: Any,
     ) -> WorkflowHandle:
@@ -186,7 +203,7 @@ class JourneyTestKit:
         self._enrolled.add(handle.id)
         return handle
 
-    async def send_event(self, run: WorkflowHandle, contact_id: str, name: str, **properties: Any) -> None:
+    async def send_event(self, run: WorkflowHandle, contact_id: str, name: str, /, **properties: Any) -> None:
         await signal_event(self.client, run.id, self.event(contact_id, name, **properties))
 
     async def result(self, workflow_id: str, max_steps: int = 1000) -> JourneyOutcome:

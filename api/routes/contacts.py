@@ -8,7 +8,7 @@ from api.deps import AdminDep, SessionDep
 from api.errors import ApiError
 from api.schemas import ContactPublic, JourneyRunPublic, MessagePublic, TimelineEntry
 from orkiestra.models import Contact
-from orkiestra.persistence import contacts, journeys, messages, timeline
+from orkiestra.persistence import consents, contacts, journeys, messages, scoring, timeline
 
 router = APIRouter(prefix="/v1/contacts", tags=["contacts"], dependencies=[AdminDep])
 
@@ -25,6 +25,7 @@ def get_contact(contact_id: str, session: SessionDep) -> ContactPublic:
     contact = _contact_or_404(session, contact_id)
     traits = contact.traits or {}
     runs = journeys.runs_for_contact(session, contact.id)
+    lead = scoring.current(session, contact.id)
     return ContactPublic(
         id=contact.id,
         email=contact.email,
@@ -33,12 +34,11 @@ def get_contact(contact_id: str, session: SessionDep) -> ContactPublic:
         first_name=contact.first_name,
         last_name=contact.last_name,
         traits=traits,
-        # Scoring, stages, segments and consents land with their own issues; until then a
-        # contact has the starting values rather than invented ones.
-        score=0,
-        stage="subscriber",
+        # Segments land with their own issue; until then a contact has none.
+        score=lead.score if lead else 0,
+        stage=lead.stage if lead else "subscriber",
         segments=[],
-        consents=[],
+        consents=consents.summary(session, contact.id),
         journeys=[JourneyRunPublic.model_validate(r, from_attributes=True) for r in runs],
         created_at=contact.created_at,
         last_seen_at=contact.last_seen_at,

@@ -22,7 +22,10 @@ def list_journeys(session: SessionDep) -> list[JourneyPublic]:
             JourneyPublic(
                 name=spec.name,
                 description=spec.description,
-                triggers=[{"event": t.event, "where": dict(t.where), "key": t.key} for t in spec.triggers],
+                triggers=[
+                    {"event": t.event, "where": dict(t.where), "key": t.key, "description": t.describe()}
+                    for t in spec.triggers
+                ],
                 goal=spec.goal,
                 exits=list(spec.exits),
                 reentry="always"

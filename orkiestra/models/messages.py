@@ -21,11 +21,21 @@ class Message(SQLModel, table=True):
     workflow_id: str | None = Field(default=None, max_length=512)
     channel: str = Field(max_length=32)
     template: str = Field(max_length=255)
+    purpose: str = Field(default="marketing", max_length=32, sa_column_kwargs={"server_default": "marketing"})
+    # Higher wins when two sends compete for the last frequency-cap slot.
+    priority: int = Field(default=5, sa_column_kwargs={"server_default": "5"})
     status: str = Field(max_length=32)
     reason: str | None = Field(default=None, max_length=64)
     to_address: str | None = Field(default=None, max_length=320)
     subject: str | None = Field(default=None, max_length=998)
-    provider_message_id: str | None = Field(default=None, max_length=255)
+    provider: str | None = Field(default=None, max_length=32)
+    provider_message_id: str | None = Field(default=None, max_length=255, index=True)
     error: str | None = Field(default=None)
+    # Provider calls made for this row; `attempted_at` is set while a call to a provider
+    # that cannot de-duplicate (SMTP) may have handed the message over (see messaging).
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    attempted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # For `deferred` (quiet hours): when the journey tries again.
+    retry_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

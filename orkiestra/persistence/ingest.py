@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from sqlmodel import Session
 
 from orkiestra.models import Event, OutboxEntry
-from orkiestra.persistence import contacts
+from orkiestra.persistence import contacts, scoring
 from orkiestra.persistence.dialect import insert_for
-from orkiestra.segment import IdentifyCall, SegmentCall
+from orkiestra.segment import AliasCall, IdentifyCall, SegmentCall
 
 
 @dataclass(frozen=True)
@@ -58,16 +58,16 @@ def store_calls(session: Session, calls: Sequence[SegmentCall], interesting: fro
         }
         for mid, call in unique.items()
     ]
-    inserted = (
-        session.execute(
-            insert_for(session, Event)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["message_id"])
-            .returning(Event.id, Event.message_id)
-        )
-        .tuples()
-        .all()
-    )
+    # executemany rather than one multi-VALUES statement: SQLAlchemy compiles a VALUES
+    # list of thousands of rows afresh on every call (seconds per batch); executemany
+    # compiles once and sends the rows in pages, RETURNING only the ones inserted.
+    events = Event.__table__  # type: ignore[attr-defined]
+    inserted = session.execute(
+        insert_for(session, events)
+        .on_conflict_do_nothing(index_elements=["message_id"])
+        .returning(events.c.id, events.c.message_id),
+        rows,
+    ).all()
     new_ids = dict((mid, eid) for eid, mid in inserted)
     fresh = [(unique[mid], new_ids[mid]) for mid in unique if mid in new_ids]
 
@@ -78,17 +78,31 @@ def store_calls(session: Session, calls: Sequence[SegmentCall], interesting: fro
         seen[cid] = (not call.userId and cid == call.anonymousId, at)
     contacts.ensure_contacts(session, seen)
 
-    outbox: list[dict[str, object]] = []
-    for call, event_id in fresh:
+    # Outbox rows go in before the profile changes, so a merge later in this same batch
+    # moves them to the known contact together with their events.
+    outbox = [
+        {"event_id": event_id, "contact_id": contact_of(call), "available_at": now}
+        for call, event_id in fresh
+        if call.event_name in interesting
+    ]
+    if outbox:
+        session.execute(insert_for(session, OutboxEntry.__table__), outbox)  # type: ignore[attr-defined]
+    for call, _ in fresh:
         if isinstance(call, IdentifyCall):
             cid = contact_of(call)
-            contacts.apply_traits(session, cid, call.traits, call.context, call.occurred_at)
+            contacts.apply_traits(
+                session, cid, call.traits, call.context, call.occurred_at, known=bool(call.userId)
+            )
             if call.userId and call.anonymousId:
                 contacts.merge_anonymous(session, call.anonymousId, call.userId, call.occurred_at)
-        if call.event_name in interesting:
-            outbox.append({"event_id": event_id, "contact_id": contact_of(call), "available_at": now})
-    if outbox:
-        session.execute(insert_for(session, OutboxEntry).values(outbox))
+        elif isinstance(call, AliasCall):
+            contacts.merge_anonymous(session, call.previousId, call.userId, call.occurred_at)
+    # Lead scoring and lifecycle stages, in this same transaction and only for calls stored
+    # just now (a repeated messageId scores nothing); a `Lead Qualified` it emits is stored
+    # through this same path.
+    emitted = scoring.after_store(session, [(call, contact_of(call)) for call, _ in fresh])
+    if emitted:
+        store_calls(session, emitted, interesting)
     return IngestResult(
         received=len(calls),
         stored=len(fresh),

@@ -96,7 +96,7 @@ def counts_by_journey(session: Session) -> dict[str, dict[str, int]]:
         select(JourneyRun.journey, JourneyRun.status, func.count()).group_by(
             JourneyRun.journey, JourneyRun.status
         )
-    ).tuples()
+    )
     for journey, status, n in rows:
         out.setdefault(journey, {})[status] = n
     return out

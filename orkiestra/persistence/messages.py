@@ -11,7 +11,10 @@ from orkiestra.contracts import SendRequest
 from orkiestra.models import Message
 from orkiestra.persistence.dialect import insert_for
 
-FINAL_STATUSES = frozenset({"sent", "skipped", "failed"})
+# Provider feedback (delivered, bounced, complained) moves a sent message on; it is as
+# final as "sent", so a retried or replayed send never goes out again. A `deferred` row
+# is final too: the journey retries a quiet-hours send under a new key.
+FINAL_STATUSES = frozenset({"sent", "skipped", "failed", "deferred", "delivered", "bounced", "complained"})
 
 
 def reserve(session: Session, request: SendRequest) -> Message:
@@ -26,6 +29,8 @@ def reserve(session: Session, request: SendRequest) -> Message:
             workflow_id=request.workflow_id,
             channel=request.channel,
             template=request.template,
+            purpose=request.purpose,
+            priority=request.priority,
             status="sending",
             created_at=now,
             updated_at=now,
@@ -47,7 +52,10 @@ def finish(
     subject: str | None = None,
     provider_message_id: str | None = None,
     error: str | None = None,
+    provider: str | None = None,
+    retry_at: datetime | None = None,
 ) -> None:
+    """Record the outcome; `attempted_at` is cleared, the hand-off is settled."""
     session.execute(
         update(Message)
         .where(Message.id == message_id)
@@ -58,9 +66,31 @@ def finish(
             subject=subject,
             provider_message_id=provider_message_id,
             error=error,
+            provider=provider,
+            retry_at=retry_at,
+            attempted_at=None,
             updated_at=datetime.now(UTC),
         )
     )
+
+
+def start_attempt(session: Session, message_id: int, provider: str, *, hand_off: bool) -> None:
+    """Count a provider call before making it. `hand_off=True` (a provider that cannot
+    de-duplicate, SMTP) also marks the row: if the worker dies before `finish`, the next
+    attempt finds the mark and must not call the provider again."""
+    values: dict[str, object] = {
+        "attempts": Message.attempts + 1,
+        "provider": provider,
+        "updated_at": datetime.now(UTC),
+    }
+    if hand_off:
+        values["attempted_at"] = datetime.now(UTC)
+    session.execute(update(Message).where(Message.id == message_id).values(**values))
+
+
+def clear_attempt(session: Session, message_id: int) -> None:
+    """The provider certainly did not take the message (refused before the hand-off)."""
+    session.execute(update(Message).where(Message.id == message_id).values(attempted_at=None))
 
 
 def for_contact(session: Session, contact_id: str, limit: int = 200) -> list[Message]:

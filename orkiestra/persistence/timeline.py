@@ -50,7 +50,12 @@ def for_contact(session: Session, contact_id: str, limit: int) -> list[dict[str,
                 "at": msg.created_at,
                 "kind": f"message.{msg.status}",
                 "title": f"{msg.channel}:{msg.template}",
-                "detail": {"journey": msg.journey, "reason": msg.reason, "subject": msg.subject},
+                "detail": {
+                    "journey": msg.journey,
+                    "reason": msg.reason,
+                    "subject": msg.subject,
+                    "retry_at": msg.retry_at,
+                },
             }
         )
     entries.sort(key=lambda e: e["at"], reverse=True)

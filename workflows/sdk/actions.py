@@ -4,7 +4,7 @@ Every side effect goes through an activity; everything here is deterministic.
 """
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import workflow
 
@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.sdk.core import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, SEEN_CARRIED, JourneyCore
     from workflows.sdk.spec import pick_variant
 
+T = TypeVar("T")
 SEND_TIMEOUT = timedelta(minutes=2)
 # Reasons that mean "this channel cannot reach the contact now": try the next one.
 FALLBACK_REASONS = frozenset(
@@ -36,6 +37,17 @@ class Journey(JourneyCore):
             "load_profile",
             ProfileRequest(contact_id=self.contact_id),
             result_type=Profile,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
+        )
+
+    async def call_activity(self, name: str, arg: Any, *, result_type: type[T]) -> T:
+        """Call an activity by name (fresh data, an outside service) with the journey's
+        standard timeout and retries. Never read the database from workflow code."""
+        return await workflow.execute_activity(
+            name,
+            arg,
+            result_type=result_type,
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=ACTIVITY_RETRY,
         )
@@ -100,6 +112,7 @@ class Journey(JourneyCore):
             purpose=purpose,  # type: ignore[arg-type]
             priority=priority,
             holdout=self.holdout,
+            now=workflow.now(),
         )
         result = await workflow.execute_local_activity(
             "send_message",

@@ -38,6 +38,22 @@ class Trigger:
             return False
         return all(properties.get(k) == v for k, v in self.where.items())
 
+    def describe(self) -> str:
+        """The trigger in words, for `orkiestra journeys` and `GET /v1/journeys`."""
+        where = dict(self.where)
+        if self.event == DATE_REACHED:
+            days = where.get("days_before", 0)
+            text = f"{days} days before {where.get('attribute')}" if days else f"on {where.get('attribute')}"
+        elif self.event == INACTIVE:
+            text = f"no {where.get('event')} for {where.get('days')} days"
+        elif self.event in (SEGMENT_ENTERED, SEGMENT_EXITED):
+            verb = "enters" if self.event == SEGMENT_ENTERED else "leaves"
+            text = f"{verb} segment {where.get('segment')}"
+        else:
+            filters = ", ".join(f"{k}={v!r}" for k, v in where.items())
+            text = f"{self.event} where {filters}" if filters else self.event
+        return f"{text} (one run per {self.key})" if self.key else text
+
 
 def segment_entered(segment: str) -> Trigger:
     """Enrol when a contact enters `segment` (the segments engine emits the event)."""
