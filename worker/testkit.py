@@ -14,9 +14,11 @@ the worker with the production registry, a SQLite database and an SMTP server on
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -85,6 +87,19 @@ async def start_test_server() -> WorkflowEnvironment:
     )
     await ensure_search_attributes(env.client, env.client.namespace)
     return env
+
+
+async def at_step(run: WorkflowHandle, step: str, timeout: float = 30.0) -> JourneyState:
+    """Poll the run's state query until it is at `step`, so a test acts (skips time, sends
+    an event) only once the run is where it means to. Virtual time does not move."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state = await run.query("state", result_type=JourneyState)
+        if state.step == step:
+            return state
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{run.id} is at step {state.step!r}, not {step!r}, after {timeout}s")
+        await asyncio.sleep(0.05)
 
 
 class JourneyTestKit:

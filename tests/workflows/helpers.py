@@ -1,26 +1,10 @@
-"""Small helpers for the journey tests: wait for a run to reach a step, list its messages."""
+"""Small helpers for the journey tests: list a contact's messages; `at_step` from the kit."""
 
 from __future__ import annotations
 
-import asyncio
-import time
+from worker.testkit import JourneyTestKit, at_step
 
-from temporalio.client import WorkflowHandle
-
-from orkiestra.contracts import JourneyState
-from worker.testkit import JourneyTestKit
-
-
-async def at_step(run: WorkflowHandle, step: str, timeout: float = 30.0) -> JourneyState:
-    """Poll the run's state query until it is at `step` (virtual time does not move)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        state = await run.query("state", result_type=JourneyState)
-        if state.step == step:
-            return state
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{run.id} is at step {state.step!r}, not {step!r}, after {timeout}s")
-        await asyncio.sleep(0.05)
+__all__ = ["at_step", "attempted", "sent"]
 
 
 def attempted(kit: JourneyTestKit, contact_id: str) -> list[tuple[str, str]]:

@@ -9,8 +9,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from tests.workflows.guide_journey import TrialConversion
-from tests.workflows.helpers import at_step
-from worker.testkit import JourneyTestKit
+from worker.testkit import JourneyTestKit, at_step
 
 TEMPLATES = Path(__file__).parent / "guide_templates"
 

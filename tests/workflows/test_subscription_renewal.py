@@ -16,6 +16,14 @@ async def _end_in(kit: JourneyTestKit, days: int) -> str:
     return (await kit.now() + timedelta(days=days)).date().isoformat()
 
 
+async def _end_due_now(kit: JourneyTestKit) -> str:
+    """An end date whose 30-day reminder (steps run at 10:00 UTC) is due at once, whatever
+    the virtual time of day."""
+    now = await kit.now()
+    first = now.date() if now.hour >= 10 else now.date() - timedelta(days=1)
+    return (first + timedelta(days=30)).isoformat()
+
+
 def _arm(contact_id: str) -> str:
     return pick_variant(contact_id, "subscription-renewal:upgrade-offer", OFFER_VARIANTS)
 
@@ -31,7 +39,7 @@ async def _start(kit: JourneyTestKit, cid: str, end: str):  # type: ignore[no-un
 
 
 async def test_reminders_at_30_7_and_1_days_and_an_upgrade_offer(kit: JourneyTestKit):
-    end = await _end_in(kit, 30)
+    end = await _end_due_now(kit)
     cid = kit.seed_contact(
         _contact_with_arm("upgrade_offer_features"),
         email="sub@example.com",
@@ -59,7 +67,7 @@ async def test_reminders_at_30_7_and_1_days_and_an_upgrade_offer(kit: JourneyTes
 
 
 async def test_the_offer_arm_is_fixed_per_contact(kit: JourneyTestKit):
-    end = await _end_in(kit, 30)
+    end = await _end_due_now(kit)
     cid = kit.seed_contact(
         _contact_with_arm("upgrade_offer_discount"), email="d@example.com", subscription_end=end
     )
@@ -73,7 +81,7 @@ async def test_the_offer_arm_is_fixed_per_contact(kit: JourneyTestKit):
 
 
 async def test_renewal_after_the_first_reminder_ends_it_as_converted(kit: JourneyTestKit):
-    end = await _end_in(kit, 30)
+    end = await _end_due_now(kit)
     cid = kit.seed_contact(email="renewed@example.com", subscription_end=end)
     run = await _start(kit, cid, end)
     await at_step(run, "wait-offer")
@@ -84,7 +92,7 @@ async def test_renewal_after_the_first_reminder_ends_it_as_converted(kit: Journe
 
 
 async def test_an_end_date_moved_later_counts_as_renewed(kit: JourneyTestKit):
-    end = await _end_in(kit, 30)
+    end = await _end_due_now(kit)
     cid = kit.seed_contact(email="moved@example.com", subscription_end=end)
     run = await _start(kit, cid, end)
     await at_step(run, "wait-offer")
@@ -96,7 +104,7 @@ async def test_an_end_date_moved_later_counts_as_renewed(kit: JourneyTestKit):
 
 
 async def test_a_removed_end_date_exits_instead_of_reminding(kit: JourneyTestKit):
-    end = await _end_in(kit, 30)
+    end = await _end_due_now(kit)
     cid = kit.seed_contact(email="gone@example.com", subscription_end=end)
     run = await _start(kit, cid, end)
     await at_step(run, "wait-offer")
