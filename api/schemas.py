@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from orkiestra.contracts import JourneyState
+
 
 class JourneyRunPublic(BaseModel):
     journey: str
@@ -15,6 +17,8 @@ class JourneyRunPublic(BaseModel):
     outcome: str | None = None
     started_at: datetime
     ended_at: datetime | None = None
+    # For active runs: current step, what it waits for and until when (from Temporal).
+    state: JourneyState | None = None
 
 
 class ContactPublic(BaseModel):

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from datetime import UTC, datetime
+from typing import Any
 
-from api.deps import AdminDep, SessionDep
+from fastapi import APIRouter, Query
+from fastapi.concurrency import run_in_threadpool
+from sqlmodel import Session
+
+from api.deps import AdminDep, SessionDep, StateDep
 from api.errors import ApiError
+from api.live_state import live_states
 from api.schemas import ContactPublic, JourneyRunPublic, MessagePublic, TimelineEntry
 from orkiestra.models import Contact
 from orkiestra.persistence import consents, contacts, journeys, messages, scoring, timeline
@@ -21,7 +27,21 @@ def _contact_or_404(session: SessionDep, contact_id: str) -> Contact:
 
 
 @router.get("/{contact_id}", response_model=ContactPublic)
-def get_contact(contact_id: str, session: SessionDep) -> ContactPublic:
+async def get_contact(contact_id: str, state: StateDep) -> ContactPublic:
+    """The profile, plus where each active journey is right now."""
+    view = await run_in_threadpool(_contact_view, state, contact_id)
+    live = await live_states(state.client, [j.workflow_id for j in view.journeys if j.status == "active"])
+    for run in view.journeys:
+        run.state = live.get(run.workflow_id)
+    return view
+
+
+def _contact_view(state: StateDep, contact_id: str) -> ContactPublic:
+    with state.sessions() as session:
+        return _build_contact(session, contact_id)
+
+
+def _build_contact(session: Session, contact_id: str) -> ContactPublic:
     contact = _contact_or_404(session, contact_id)
     traits = contact.traits or {}
     runs = journeys.runs_for_contact(session, contact.id)
@@ -57,8 +77,28 @@ def get_messages(
 
 
 @router.get("/{contact_id}/timeline", response_model=list[TimelineEntry])
-def get_timeline(
-    contact_id: str, session: SessionDep, limit: int = Query(500, ge=1, le=5000)
+async def get_timeline(
+    contact_id: str, state: StateDep, limit: int = Query(500, ge=1, le=5000)
 ) -> list[TimelineEntry]:
-    contact = _contact_or_404(session, contact_id)
-    return [TimelineEntry(**entry) for entry in timeline.for_contact(session, contact.id, limit)]
+    """Events, journey starts and ends, messages; newest first, led by each active
+    journey's current step ("waiting for Email Opened until ...")."""
+
+    def load() -> tuple[list[dict[str, Any]], list[str]]:
+        with state.sessions() as session:
+            contact = _contact_or_404(session, contact_id)
+            active = [r.workflow_id for r in journeys.active_runs(session, contact.id)]
+            return timeline.for_contact(session, contact.id, limit), active
+
+    entries, active = await run_in_threadpool(load)
+    now = datetime.now(UTC)
+    live = await live_states(state.client, active)
+    current = [
+        TimelineEntry(
+            at=now,
+            kind="journey.now",
+            title=s.journey,
+            detail={"workflow_id": wid, **s.model_dump(mode="json", exclude={"journey", "contact_id"})},
+        )
+        for wid, s in live.items()
+    ]
+    return current + [TimelineEntry(**entry) for entry in entries]

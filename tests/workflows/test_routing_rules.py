@@ -18,7 +18,7 @@ from orkiestra.persistence import journeys
 from orkiestra.persistence.ingest import store_calls
 from orkiestra.segment import TrackCall
 from tests.workflows.sample_journeys import SAMPLES, KeyedJourney, PauseJourney
-from worker.testkit import JourneyTestKit
+from worker.testkit import JourneyTestKit, at_step
 from workflows.catalog import journey_specs
 from workflows.welcome_series import WelcomeSeries
 
@@ -125,3 +125,19 @@ async def test_exit_through_the_api_ends_the_run(kit: JourneyTestKit, action: st
     assert outcome.status == "exited"
     assert _runs(kit, cid) == [(f"welcome-series/{cid}", "exited")]
     assert WelcomeSeries.spec.name == "welcome-series"
+
+
+async def test_contact_view_and_timeline_show_where_the_journey_is_now(kit: JourneyTestKit):
+    cid = kit.seed_contact(email="where@example.com")
+    _track(kit, cid, "Signed Up")
+    await _dispatcher(kit).drain_once()
+    await at_step(kit.client.get_workflow_handle(f"welcome-series/{cid}"), "wait-tips")
+    async with api(kit) as client:
+        contact = (await client.get(f"/v1/contacts/{cid}", headers=ADMIN)).json()
+        [run] = contact["journeys"]
+        assert run["status"] == "active"
+        assert run["state"]["step"] == "wait-tips"
+        assert run["state"]["waiting_until"] is not None
+        timeline = (await client.get(f"/v1/contacts/{cid}/timeline", headers=ADMIN)).json()
+        assert timeline[0]["kind"] == "journey.now"
+        assert timeline[0]["detail"]["step"] == "wait-tips"
