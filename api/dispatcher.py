@@ -55,6 +55,8 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._parallel = asyncio.Semaphore(64)
+        # Runs started in the batch being routed, by contact: (workflow_id, run_id, journey, contact).
+        self._started: dict[str, list[tuple[str, str, str, str]]] = {}
 
     def notify(self) -> None:
         """Called after an ingest commit (from any thread): route the new rows now."""
@@ -103,13 +105,20 @@ class Dispatcher:
         by_contact: dict[str, list[ClaimedEvent]] = defaultdict(list)
         for event in claimed:
             by_contact[event.contact_id].append(event)
+        self._started = {}
         results = await asyncio.gather(*(self._route_contact(evs) for evs in by_contact.values()))
         delivered = [oid for done in results for oid in done]
-        await asyncio.to_thread(self._complete, delivered)
+        started = [run for runs in self._started.values() for run in runs]
+        await asyncio.to_thread(self._complete, delivered, started)
+        self._started = {}
         return len(claimed)
 
-    def _complete(self, ids: list[int]) -> None:
+    def _complete(self, ids: list[int], started: list[tuple[str, str, str, str]]) -> None:
+        """Delivered rows leave the outbox and started runs are recorded in one commit
+        (one write per batch instead of one per event)."""
         with transaction(self.sessions) as session:
+            for workflow_id, run_id, journey, contact_id in started:
+                journeys.record_start(session, workflow_id, run_id, journey, contact_id)
             outbox.complete(session, ids, self.owner)
 
     async def _route_contact(self, events: list[ClaimedEvent]) -> list[int]:
@@ -193,7 +202,10 @@ class Dispatcher:
             return
         handle = await start_journey(self.client, spec, payload, self.settings.task_queue, key)
         run_id = handle.result_run_id or handle.run_id or ""
-        await asyncio.to_thread(self._record_start, workflow_id, run_id, spec.name, payload.contact_id)
+        # Recorded with the batch's completion; until then _signal_running sees it here.
+        self._started.setdefault(payload.contact_id, []).append(
+            (workflow_id, run_id, spec.name, payload.contact_id)
+        )
         log.info(
             "journey.started",
             journey=spec.name,
@@ -202,17 +214,15 @@ class Dispatcher:
             trigger=payload.name,
         )
 
-    def _record_start(self, workflow_id: str, run_id: str, journey: str, contact_id: str) -> None:
-        with transaction(self.sessions) as session:
-            journeys.record_start(session, workflow_id, run_id, journey, contact_id)
-
     def _active(self, contact_id: str, names: list[str]) -> list[tuple[str, str]]:
         with self.sessions() as session:
             return [(r.workflow_id, r.journey) for r in journeys.active_runs(session, contact_id, names)]
 
     async def _signal_running(self, specs: list[JourneySpec], payload: EventPayload) -> None:
-        runs = await asyncio.to_thread(self._active, payload.contact_id, [s.name for s in specs])
-        for workflow_id, journey in runs:
+        names = [s.name for s in specs]
+        runs = await asyncio.to_thread(self._active, payload.contact_id, names)
+        pending = [(w, j) for w, _, j, _ in self._started.get(payload.contact_id, []) if j in names]
+        for workflow_id, journey in dict.fromkeys([*runs, *pending]):
             try:
                 await signal_event(self.client, workflow_id, payload)
             except RPCError as exc:
