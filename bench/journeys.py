@@ -70,6 +70,34 @@ def _throughput(
     }
 
 
+def explain_missing(stack: Stack, missing: list[str]) -> list[dict[str, Any]]:
+    """What orkiestra's own database says about emails the sink never got (SQLite only,
+    best effort): the contact id is the address's local part in every scenario here."""
+    if not missing or stack.database_url:
+        return []
+    import sqlite3
+
+    ids = [m.split("@", 1)[0] for m in missing]
+    try:
+        with contextlib.closing(
+            sqlite3.connect(f"file:{stack.home / 'orkiestra.db'}?mode=ro", uri=True)
+        ) as db:
+            rows = db.execute(
+                f"SELECT contact_id, status, reason, error FROM messages WHERE contact_id IN "
+                f"({','.join('?' * len(ids))})",
+                ids,
+            ).fetchall()
+    except Exception as exc:
+        return [{"error": f"could not read messages: {exc}"}]
+    found = {r[0]: {"contact_id": r[0], "status": r[1], "reason": r[2], "error": r[3]} for r in rows}
+    return [found.get(i, {"contact_id": i, "status": "no message row"}) for i in ids]
+
+
+def _print_missing(result: dict[str, Any]) -> None:
+    for row in result.get("missing_explained") or []:
+        print(f"      never arrived: {row}")
+
+
 # ----- (b) ------------------------------------------------------------------------------
 async def orkiestra_signups(
     stack: Stack, sink: ArrivalSink, contacts: int, concurrency: int, timeout: float
@@ -93,6 +121,7 @@ async def orkiestra_signups(
     arrivals = await sink.wait_all(emails, timeout)
     result = _throughput(contacts, t0, arrivals, emails)
     result.update(
+        missing_explained=explain_missing(stack, result["missing_sample"]),
         ingest_acked_s=round(acked, 3),
         duplicates=sink.duplicate_count(emails),
         cpu=meter.read(),
@@ -140,12 +169,14 @@ async def end_to_end(
         f"= {bare['per_s']:.1f}/s (all started after {bare['started_s']:.2f}s)"
     )
     print(f"      {fmt_cpu(bare['cpu'])}")
+    _print_missing(bare)
     ork = await orkiestra_signups(stack, sink, contacts, concurrency, timeout)
     print(
         f"  (b) orkiestra:     {ork['delivered']}/{contacts} emails in {ork['elapsed_s']:.2f}s "
         f"= {ork['per_s']:.1f}/s (all HTTP calls acknowledged after {ork['ingest_acked_s']:.2f}s)"
     )
     print(f"      {fmt_cpu(ork['cpu'])}")
+    _print_missing(ork)
     ratio = ork["per_s"] / bare["per_s"] if bare["per_s"] else 0.0
     return {
         "contacts": contacts,
@@ -172,7 +203,7 @@ async def latency(
         meter = CpuMeter(stack)
         samples: list[float] = []
         acks: list[float] = []
-        missing = 0
+        missing: list[str] = []
         for user, email in zip(users, emails, strict=True):
             payload = track(user, "Signed Up", {"plan": "free"})
             t0 = time.perf_counter()
@@ -180,14 +211,15 @@ async def latency(
             acks.append((time.perf_counter() - t0) * 1000)
             arrived = await sink.wait_one(email, timeout)
             if arrived is None:
-                missing += 1
+                missing.append(email)
             else:
                 samples.append((arrived - t0) * 1000)
             await asyncio.sleep(gap)
     result = {
         "contacts": contacts,
         "measured": len(samples),
-        "missing": missing,
+        "missing": len(missing),
+        "missing_explained": explain_missing(stack, missing[:20]),
         "p50_ms": round(percentile(samples, 50), 1),
         "p90_ms": round(percentile(samples, 90), 1),
         "p99_ms": round(percentile(samples, 99), 1),
@@ -200,8 +232,9 @@ async def latency(
     print(
         f"  (c) track→inbox over {len(samples)} contacts: p50 {result['p50_ms']} ms, "
         f"p90 {result['p90_ms']} ms, p99 {result['p99_ms']} ms, max {result['max_ms']} ms "
-        f"(HTTP ack p50 {result['track_ack_p50_ms']} ms); missing {missing}"
+        f"(HTTP ack p50 {result['track_ack_p50_ms']} ms); missing {len(missing)}"
     )
+    _print_missing(result)
     return result
 
 
@@ -273,6 +306,7 @@ async def sleepers(
         "temporal_rss_mib": round(proc_status(stack.pid("temporal"))["VmRSS"] / 1024, 1),
         "duplicates": sink.duplicate_count(emails),
         "missing_sample": throughput["missing_sample"],
+        "missing_explained": explain_missing(stack, throughput["missing_sample"]),
         "cpu": cpu,
     }
     print(
@@ -286,4 +320,5 @@ async def sleepers(
         f"(peak {result['worker_peak_rss_mib']} MiB)"
     )
     print(f"      {fmt_cpu(cpu)}")
+    _print_missing(result)
     return result
