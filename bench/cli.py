@@ -62,9 +62,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     g.add_argument(
         "--temporal-pragma",
         action="append",
-        default=[],
+        default=None,
         metavar="PRAGMA=VALUE",
-        help="--sqlite-pragma for the Temporal dev server, repeatable (default none, as `orkiestra dev`)",
+        help="--sqlite-pragma for the Temporal dev server, repeatable "
+        "(default journal_mode=wal and synchronous=normal, as `orkiestra dev`)",
     )
     g.add_argument("--database-url", default=None, help="ORKIESTRA_DATABASE_URL (default SQLite in tmp)")
     g.add_argument("--keep", action="store_true", help="keep the temporary folder with logs and state")
@@ -119,7 +120,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         keep=args.keep,
         log_level=args.log_level,
         database_url=args.database_url,
-        temporal_pragmas=args.temporal_pragma,
+        temporal_pragmas=args.temporal_pragma or ["journal_mode=wal", "synchronous=normal"],
     )
     try:
         t0 = time.perf_counter()

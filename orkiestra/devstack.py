@@ -163,6 +163,12 @@ def run_dev(opts: DevOptions) -> int:
                 str(free_port(opts.host)),
                 "--db-filename",
                 str(home / "temporal.db"),
+                # WAL without an fsync per commit: 3-4x the throughput of the default on this
+                # class of machine; a power cut may lose the last commits, a crash loses none.
+                "--sqlite-pragma",
+                "journal_mode=wal",
+                "--sqlite-pragma",
+                "synchronous=normal",
                 "--namespace",
                 "default",
                 "--search-attribute",
