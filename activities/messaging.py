@@ -215,7 +215,23 @@ class MessagingActivities:
             journey=request.journey,
             unsubscribe_url=links.unsubscribe_url(self.settings, request.contact_id),
         )
-        sent = {"to_address": address, "subject": rendered.summary, "provider": provider.name}
+        # Mark → provider call → record runs to its end even if the activity is cancelled
+        # meanwhile (e.g. its workflow task timed out under load): a cancelled SMTP hand-off
+        # would otherwise leave the mark without a message and the retry would record an
+        # email as "unconfirmed" that never went out.
+        work = asyncio.ensure_future(self._hand_off(request, message_id, provider, outgoing))
+        try:
+            return await asyncio.shield(work)
+        except asyncio.CancelledError:
+            await asyncio.wait({work}, timeout=2 * self.settings.provider_timeout_seconds + 30)
+            if work.done() and not work.cancelled():
+                work.exception()  # retrieved: the retry reads the recorded outcome
+            raise
+
+    async def _hand_off(
+        self, request: SendRequest, message_id: int, provider: ChannelProvider, outgoing: Outgoing
+    ) -> SendResult:
+        sent = {"to_address": outgoing.to, "subject": outgoing.content.summary, "provider": provider.name}
         await self._db(
             self._write, messages.start_attempt, message_id, provider.name, hand_off=not provider.idempotent
         )
