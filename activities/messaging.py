@@ -136,6 +136,10 @@ class MessagingActivities:
             "public_url": self.settings.public_url,
         }
         rendered = self.renderer.render(request.channel, request.template, context)
+        if request.channel == "email" and request.purpose == "marketing":
+            # Every marketing email carries the signed preference-center link in its body.
+            html, text = links.ensure_footer(rendered.html, rendered.text, urls)
+            rendered = dataclasses.replace(rendered, html=html, text=text)
         if rendered.html:
             rendered = dataclasses.replace(rendered, html=links.with_pixel(rendered.html, urls.pixel))
         return rendered

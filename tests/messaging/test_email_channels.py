@@ -121,3 +121,12 @@ async def test_http_email_without_a_key_is_channel_unavailable(make_harness) -> 
     cid = harness.seed(email="nokey@example.com")
     result = await harness.send(harness.request(cid, "email", "welcome"))
     assert (result.status, result.reason) == ("skipped", "channel_unavailable")
+
+
+async def test_every_marketing_email_body_links_the_preference_center(harness: Harness, fakes: Fakes) -> None:
+    cid = harness.seed(email="prefs@example.com")
+    await harness.send(harness.request(cid, "email", "welcome"))
+    [mail] = fakes.smtp.to("prefs@example.com")
+    link = links.preferences_url(harness.settings, cid)
+    assert link in mail.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert link in mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
