@@ -30,12 +30,19 @@ from api.routes import (
 from api.state import AppState
 from orkiestra import __version__
 from orkiestra.db import make_engine, make_session_factory, migrate
-from orkiestra.logging import get_logger
+from orkiestra.logging import configure_logging, get_logger
 from orkiestra.settings import Settings, get_settings
 from worker.temporal import connect
 from workflows.catalog import journey_specs
 
 log = get_logger(__name__)
+
+
+def app_from_environment() -> FastAPI:
+    """Factory for `orkiestra api --workers N`: every process reads the same environment."""
+    settings = get_settings()
+    configure_logging(settings.resolved_log_format, settings.log_level)
+    return create_app(settings)
 
 
 def create_app(settings: Settings | None = None, client: Client | None = None) -> FastAPI:

@@ -58,6 +58,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     g = p.add_argument_group("run")
     g.add_argument("--warmup", type=int, default=10, help="warm-up sign-ups / batches, not counted")
     g.add_argument("--phase-timeout", type=float, default=None, help="cap on any phase's wait, s")
+    g.add_argument("--api-workers", type=int, default=1, help="API processes (`orkiestra api --workers`)")
     g.add_argument("--log-level", default="INFO", help="ORKIESTRA_LOG_LEVEL of API and worker")
     g.add_argument(
         "--temporal-pragma",
@@ -121,6 +122,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         log_level=args.log_level,
         database_url=args.database_url,
         temporal_pragmas=args.temporal_pragma or ["journal_mode=wal", "synchronous=normal"],
+        api_workers=args.api_workers,
     )
     try:
         t0 = time.perf_counter()

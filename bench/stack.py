@@ -65,6 +65,7 @@ class Stack:
     log_level: str = "INFO"
     database_url: str | None = None
     temporal_pragmas: list[str] = field(default_factory=list)
+    api_workers: int = 1
     home: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="orkiestra-bench-")))
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
@@ -158,7 +159,18 @@ class Stack:
         self._spawn("worker", [sys.executable, "-m", "orkiestra.cli", "worker"])
         self._spawn(
             "api",
-            [sys.executable, "-m", "orkiestra.cli", "api", "--host", HOST, "--port", str(self.api_port)],
+            [
+                sys.executable,
+                "-m",
+                "orkiestra.cli",
+                "api",
+                "--host",
+                HOST,
+                "--port",
+                str(self.api_port),
+                "--workers",
+                str(self.api_workers),
+            ],
         )
         self._spawn(
             "bare-worker",

@@ -68,6 +68,7 @@ def dev(
 def api(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(help="API processes (each also dispatches the outbox)")] = 1,
 ) -> None:
     """Run the API (ingest, admin, outbox dispatcher) against the configured services."""
     import uvicorn
@@ -75,6 +76,19 @@ def api(
     from api.main import create_app
 
     settings = _settings()
+    if workers > 1:
+        # Each process builds its app from the same ORKIESTRA_* environment.
+        uvicorn.run(
+            "api.main:app_from_environment",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=10,
+        )
+        return
     uvicorn.run(
         create_app(settings),
         host=host,
