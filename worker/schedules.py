@@ -1,4 +1,4 @@
-"""Temporal Schedules the worker keeps in place: today only the daily scan.
+"""Temporal Schedules the worker keeps in place (the daily scan; scoring has its own).
 
 Created at worker start-up; when it already exists it is updated to the current
 definition, so a changed hour or task queue reaches the server with the next deploy.
@@ -42,19 +42,23 @@ def daily_scan_schedule(settings: Settings) -> Schedule:
     )
 
 
-async def ensure_daily_scan(client: Client, settings: Settings) -> None:
-    schedule = daily_scan_schedule(settings)
+async def ensure_schedule(client: Client, schedule_id: str, schedule: Schedule) -> None:
+    """Create the schedule, or bring an existing one to this definition (keeping what an
+    operator set on the server, e.g. paused with a note)."""
     try:
-        await client.create_schedule(DAILY_SCAN_ID, schedule)
-        log.info("schedule.created", schedule_id=DAILY_SCAN_ID)
+        await client.create_schedule(schedule_id, schedule)
+        log.info("schedule.created", schedule_id=schedule_id)
         return
     except ScheduleAlreadyRunningError:
         pass
 
     def update(current: ScheduleUpdateInput) -> ScheduleUpdate:
-        # Keep what an operator set on the server (e.g. paused with a note).
         schedule.state = current.description.schedule.state
         return ScheduleUpdate(schedule=schedule)
 
-    await client.get_schedule_handle(DAILY_SCAN_ID).update(update)
-    log.info("schedule.updated", schedule_id=DAILY_SCAN_ID)
+    await client.get_schedule_handle(schedule_id).update(update)
+    log.info("schedule.updated", schedule_id=schedule_id)
+
+
+async def ensure_daily_scan(client: Client, settings: Settings) -> None:
+    await ensure_schedule(client, DAILY_SCAN_ID, daily_scan_schedule(settings))

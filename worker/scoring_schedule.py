@@ -9,22 +9,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from temporalio.client import (
-    Client,
-    Schedule,
-    ScheduleActionStartWorkflow,
-    ScheduleAlreadyRunningError,
-    SchedulePolicy,
-    ScheduleSpec,
-    ScheduleUpdate,
-    ScheduleUpdateInput,
-)
+from temporalio.client import Client, Schedule, ScheduleActionStartWorkflow, SchedulePolicy, ScheduleSpec
 
-from orkiestra.logging import get_logger
 from orkiestra.settings import Settings
+from worker.schedules import ensure_schedule
 
 SCORING_SCHEDULE_ID = "orkiestra-scoring"
-log = get_logger(__name__)
 
 
 def scoring_schedule(settings: Settings) -> Schedule:
@@ -38,17 +28,4 @@ def scoring_schedule(settings: Settings) -> Schedule:
 
 
 async def ensure_scoring_schedule(client: Client, settings: Settings) -> None:
-    schedule = scoring_schedule(settings)
-    try:
-        await client.create_schedule(SCORING_SCHEDULE_ID, schedule)
-        log.info("schedule.created", schedule_id=SCORING_SCHEDULE_ID)
-        return
-    except ScheduleAlreadyRunningError:
-        pass
-
-    def update(current: ScheduleUpdateInput) -> ScheduleUpdate:
-        schedule.state = current.description.schedule.state  # keep an operator's pause
-        return ScheduleUpdate(schedule=schedule)
-
-    await client.get_schedule_handle(SCORING_SCHEDULE_ID).update(update)
-    log.info("schedule.updated", schedule_id=SCORING_SCHEDULE_ID)
+    await ensure_schedule(client, SCORING_SCHEDULE_ID, scoring_schedule(settings))
