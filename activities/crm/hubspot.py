@@ -202,30 +202,29 @@ class HubSpotCrm:
             "hs_task_priority": "HIGH" if task.kind != "sla" else "MEDIUM",
             "hs_task_type": "CALL" if task.kind == "sla" else "TODO",
         }
-        owner = await asyncio.to_thread(self.local.hubspot_owner, task.owner_id)
-        if owner:
-            props["hubspot_owner_id"] = owner
-        try:
-            external = await self.client.create_task(props, await self._contact(task.contact_id))
-        except HubSpotError as exc:
-            raise _activity_error(exc) from exc
-        await asyncio.to_thread(self.local.save_external_id, CrmTask, row.id, external)
-        return CrmRef(id=row.id or 0, external_id=external)
+        return await self._create_owned(self.client.create_task, CrmTask, row.id, props, task)
 
     async def add_note(self, note: NoteRequest) -> CrmRef:
         row = await asyncio.to_thread(self.local.note_row, note)
         if row.external_id:
             return CrmRef(id=row.id or 0, external_id=row.external_id)
         props = {"hs_timestamp": _millis(note.at), "hs_note_body": note.body}
-        owner = await asyncio.to_thread(self.local.hubspot_owner, note.owner_id)
+        return await self._create_owned(self.client.create_note, CrmNote, row.id, props, note)
+
+    async def _create_owned(
+        self, create: Any, model: Any, row_id: int | None, props: dict[str, Any], request: Any
+    ) -> CrmRef:
+        """Create a task or note in HubSpot, owned by the owner and associated with the
+        contact, then keep HubSpot's id on our row so a retry never creates it again."""
+        owner = await asyncio.to_thread(self.local.hubspot_owner, request.owner_id)
         if owner:
             props["hubspot_owner_id"] = owner
         try:
-            external = await self.client.create_note(props, await self._contact(note.contact_id))
+            external = await create(props, await self._contact(request.contact_id))
         except HubSpotError as exc:
             raise _activity_error(exc) from exc
-        await asyncio.to_thread(self.local.save_external_id, CrmNote, row.id, external)
-        return CrmRef(id=row.id or 0, external_id=external)
+        await asyncio.to_thread(self.local.save_external_id, model, row_id, external)
+        return CrmRef(id=row_id or 0, external_id=external)
 
     async def close_tasks(self, request: CloseTasks) -> int:
         # HubSpot first: a retry after a failure here still finds the local rows open.
